@@ -1,0 +1,183 @@
+"""Settings for faceadmin, read from the environment (and `.env` beside manage.py).
+
+The environment wins over `.env`. Every variable is listed in `.env.example`.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# read_env never overrides variables that are already set in the environment.
+environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY in the environment or in .env "
+            "(DEBUG=False refuses to start without it; `make run` writes one for you)."
+        )
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "faceadmin.tenants",
+    "faceadmin.faceapi",
+    "faceadmin.dashboard",
+    "faceadmin.engine",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "faceadmin.urls"
+WSGI_APPLICATION = "faceadmin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "faceadmin.tenants.context_processors.tenants",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    url = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    try:
+        config: dict[str, object] = env.db_url_config(url)
+    except Exception as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a database URL faceadmin understands ({exc}). "
+            "Use sqlite:///path/to/db.sqlite3 or postgres://user:password@host:5432/name."
+        ) from exc
+    engine = str(config.get("ENGINE", ""))
+    if engine not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL scheme is not supported (engine {engine or 'unknown'}). "
+            "Use sqlite:///... or postgres://..."
+        )
+    if engine == "django.db.backends.sqlite3":
+        # WAL + immediate transactions let the engine's background workers write while
+        # requests read, without "database is locked" errors.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    else:
+        config.setdefault("CONN_MAX_AGE", 60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env.str(
+            "STATICFILES_BACKEND",
+            default="whitenoise.storage.CompressedManifestStaticFilesStorage",
+        )
+    },
+}
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "login"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+)
+
+# Photos uploaded to the dashboard can be large; Azure accepts up to 6 MB per image.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 7 * 1024 * 1024
+
+# --- faceadmin -------------------------------------------------------------------------
+
+# Fernet keys (comma-separated). The first encrypts; all of them decrypt, so keys rotate
+# without downtime: prepend a new key, run `manage.py tenants rotate-encryption`, drop the old.
+FACEADMIN_KEY_ENCRYPTION_KEYS: list[str] = env.list("FACEADMIN_KEY_ENCRYPTION_KEYS", default=[])
+
+# Outbound calls to face APIs (seconds, count).
+FACEADMIN_HTTP_CONNECT_TIMEOUT = env.float("FACEADMIN_HTTP_CONNECT_TIMEOUT", default=5.0)
+FACEADMIN_HTTP_READ_TIMEOUT = env.float("FACEADMIN_HTTP_READ_TIMEOUT", default=60.0)
+FACEADMIN_HTTP_MAX_RETRIES = env.int("FACEADMIN_HTTP_MAX_RETRIES", default=3)
+FACEADMIN_HTTP_MAX_RETRY_SECONDS = env.float("FACEADMIN_HTTP_MAX_RETRY_SECONDS", default=30.0)
+
+# The embedded engine.
+FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS = env.bool("FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS", default=False)
+FACEADMIN_ENGINE_DATA_DIR = Path(
+    env.str("FACEADMIN_ENGINE_DATA_DIR", default=str(MEDIA_ROOT / "engine"))
+)
+FACEADMIN_ENGINE_URL_FETCH_TIMEOUT = env.float("FACEADMIN_ENGINE_URL_FETCH_TIMEOUT", default=10.0)
+FACEADMIN_ENGINE_SNAPSHOT_TTL_HOURS = env.float("FACEADMIN_ENGINE_SNAPSHOT_TTL_HOURS", default=48.0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # urllib3 logs full URLs at DEBUG; keys never travel in URLs, but stay quiet anyway.
+        "urllib3": {"level": "WARNING"},
+    },
+}
