@@ -1,0 +1,368 @@
+"""The one request loop of the project: every HTTP call to a face API goes through here.
+
+build request → send with (connect, read) timeouts → map failures to typed errors → retry
+what is safe to retry, with exponential backoff and full jitter, honouring Retry-After,
+bounded by a number of retries and by a total time budget.
+
+Keys travel only in the `Ocp-Apim-Subscription-Key` header. They are never logged, never
+put in URLs and are scrubbed from any message the provider echoes back.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from .errors import (
+    FaceApiError,
+    InvalidResponse,
+    ProviderUnavailable,
+    error_from_response,
+    parse_retry_after,
+    request_id_from_headers,
+)
+
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_READ_TIMEOUT",
+    "IDEMPOTENT_METHODS",
+    "KEY_HEADER",
+    "HttpTransport",
+    "KeyFailoverCallback",
+    "ParamValue",
+    "Response",
+    "Transport",
+    "base_url_for",
+    "encode_params",
+]
+
+logger = logging.getLogger(__name__)
+
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+OCTET_STREAM = "application/octet-stream"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+DEFAULT_CONNECT_TIMEOUT = 3.05
+DEFAULT_READ_TIMEOUT = 30.0
+USER_AGENT = "faceadmin-faceapi/0.1"
+
+ParamValue = str | int | float | bool | Sequence[str] | None
+KeyFailoverCallback = Callable[[int, str], None]
+
+
+def base_url_for(endpoint: str) -> str:
+    """`https://westus.api.cognitive.microsoft.com` → `…/face/v1.0` (kept if already there)."""
+    endpoint = endpoint.strip().rstrip("/")
+    if not endpoint:
+        raise ValueError("The face API endpoint is empty.")
+    if endpoint.endswith("/face/v1.0"):
+        return endpoint
+    return f"{endpoint}/face/v1.0"
+
+
+def encode_params(params: Mapping[str, ParamValue] | None) -> list[tuple[str, str]]:
+    """Query parameters as the API wants them: booleans lower-case, arrays comma-separated,
+    None left out."""
+    encoded: list[tuple[str, str]] = []
+    for name, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, str):
+            text = value
+        elif isinstance(value, int | float):
+            text = str(value)
+        else:
+            text = ",".join(value)
+        encoded.append((name, text))
+    return encoded
+
+
+@dataclass(frozen=True)
+class Response:
+    """A successful (2xx) answer. `data` is the parsed JSON, or None for an empty body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = b""
+    data: Any = field(default=None)
+
+    @property
+    def request_id(self) -> str | None:
+        return request_id_from_headers(self.headers)
+
+    def header(self, name: str) -> str | None:
+        return CaseInsensitiveDict(self.headers).get(name)
+
+
+class Transport(Protocol):
+    """What `AzureFaceClient` needs; `HttpTransport` is the implementation."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        idempotent: bool | None = None,
+    ) -> Response: ...
+
+
+class HttpTransport:
+    """Sends requests to one face API endpoint with one key pair.
+
+    `base_url` is `{endpoint}/face/v1.0` (see `base_url_for`). Retries: 429 on any method
+    (the request was not processed); 5xx, connection errors and timeouts only when the call
+    is idempotent. At most `max_retries` retries, and no retry that would take the total time
+    past `max_retry_seconds`.
+
+    With a `secondary_key`, a 401 on the primary key is retried once with the secondary key;
+    `on_key_failover(status, code)` is called once and the transport keeps the secondary key
+    from then on.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        primary_key: str,
+        *,
+        secondary_key: str | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        max_retries: int = 3,
+        max_retry_seconds: float = 30.0,
+        backoff_base: float = 0.5,
+        backoff_max: float = 8.0,
+        session: requests.Session | None = None,
+        on_key_failover: KeyFailoverCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not primary_key:
+            raise ValueError("A subscription key is required.")
+        if max_retries < 0 or max_retry_seconds < 0:
+            raise ValueError("Retry bounds must not be negative.")
+        self.base_url = base_url.rstrip("/")
+        self._origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
+        self._primary_key = primary_key
+        self._secondary_key = secondary_key or None
+        self._using_secondary = False
+        self._key_lock = threading.Lock()
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_retries = max_retries
+        self.max_retry_seconds = max_retry_seconds
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._owns_session = session is None
+        self.session = session if session is not None else requests.Session()
+        self._on_key_failover = on_key_failover
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"HttpTransport({self.base_url!r}, using_secondary_key={self._using_secondary})"
+
+    @property
+    def using_secondary_key(self) -> bool:
+        return self._using_secondary
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> HttpTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        idempotent: bool | None = None,
+    ) -> Response:
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        if json is not None and data is not None:
+            raise ValueError("Send either a JSON body or image bytes, not both.")
+        url = self.base_url + (path if path.startswith("/") else "/" + path)
+        query = encode_params(params)
+        body, content_type = self._body(json, data)
+        # Param names only: values such as userData may hold personal data.
+        shown = path + ("?" + "&".join(name for name, _ in query) if query else "")
+
+        started = time.monotonic()
+        waited = 0.0
+        retries = 0
+        attempt = 0
+        tried_failover = False
+        while True:
+            attempt += 1
+            key = self._current_key()
+            headers = {KEY_HEADER: key, "Accept": "application/json", "User-Agent": USER_AGENT}
+            if content_type:
+                headers["Content-Type"] = content_type
+            sent_at = time.monotonic()
+            try:
+                raw = self.session.request(
+                    method,
+                    url,
+                    params=query,
+                    data=body,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+                status, resp_headers, content = raw.status_code, raw.headers, raw.content
+            except requests.RequestException as exc:
+                error = self._transport_error(exc)
+                self._log(method, shown, type(exc).__name__, sent_at, attempt)
+                if not idempotent or not isinstance(
+                    exc, requests.ConnectionError | requests.Timeout
+                ):
+                    raise error from exc
+                delay = self._next_delay(None, retries, started, waited)
+                if delay is None:
+                    raise error from exc
+                retries += 1
+                waited += delay
+                self._sleep(delay)
+                continue
+            self._log(method, shown, status, sent_at, attempt)
+
+            if 200 <= status < 300:
+                return self._success(status, resp_headers, content)
+
+            error = self._redact(error_from_response(status, content, resp_headers))
+            if (
+                status == 401
+                and not tried_failover
+                and self._secondary_key is not None
+                and key == self._primary_key
+            ):
+                tried_failover = True
+                self._fail_over(status, error.code)
+                continue
+            if status == 429 or (status >= 500 and idempotent):
+                retry_after = parse_retry_after(resp_headers.get("Retry-After"))
+                delay = self._next_delay(retry_after, retries, started, waited)
+                if delay is None:
+                    raise error
+                logger.info(
+                    "faceapi %s %s: HTTP %s, retrying in %.2f s (retry %d of %d)",
+                    method, shown, status, delay, retries + 1, self.max_retries,
+                )
+                retries += 1
+                waited += delay
+                self._sleep(delay)
+                continue
+            raise error
+
+    # -- pieces of the loop -----------------------------------------------------------------
+
+    @staticmethod
+    def _body(json: Any, data: bytes | None) -> tuple[bytes | None, str | None]:
+        if data is not None:
+            return bytes(data), OCTET_STREAM
+        if json is not None:
+            text = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"))
+            return text.encode("utf-8"), JSON_CONTENT_TYPE
+        return None, None
+
+    def _current_key(self) -> str:
+        if self._using_secondary and self._secondary_key is not None:
+            return self._secondary_key
+        return self._primary_key
+
+    def _fail_over(self, status: int, code: str) -> None:
+        with self._key_lock:
+            if self._using_secondary:
+                return  # another thread switched already and told the callback
+            self._using_secondary = True
+        logger.warning(
+            "faceapi: primary key rejected (HTTP %s, %s) at %s; using the secondary key",
+            status, code, self._origin,
+        )
+        if self._on_key_failover is not None:
+            try:
+                self._on_key_failover(status, code)
+            except Exception:
+                # Recording the failover must not break the call that found it.
+                logger.exception("faceapi: on_key_failover callback failed")
+
+    def _next_delay(
+        self, retry_after: float | None, retries: int, started: float, waited: float
+    ) -> float | None:
+        """Seconds to sleep before the next try, or None to give up now."""
+        if retries >= self.max_retries:
+            return None
+        # With an injected sleep the clock does not move; count the planned waits too.
+        spent = max(time.monotonic() - started, waited)
+        remaining = self.max_retry_seconds - spent
+        if retry_after is not None:
+            return retry_after if retry_after <= remaining else None
+        if remaining <= 0:
+            return None
+        ceiling = min(self.backoff_max, self.backoff_base * (2**retries))
+        return min(random.uniform(0, ceiling), remaining)
+
+    def _success(self, status: int, headers: Mapping[str, str], content: bytes) -> Response:
+        data: Any = None
+        if content.strip():
+            try:
+                data = jsonlib.loads(content.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                raise InvalidResponse(
+                    f"The face API answered HTTP {status} with a body that is not JSON.",
+                    status=status,
+                    request_id=request_id_from_headers(headers),
+                ) from None
+        return Response(status=status, headers=headers, body=content, data=data)
+
+    def _transport_error(self, exc: requests.RequestException) -> FaceApiError:
+        # Own wording: requests' messages quote the full URL, query values included.
+        if isinstance(exc, requests.ConnectTimeout):
+            message = f"Timed out connecting to {self._origin}."
+        elif isinstance(exc, requests.Timeout):
+            message = f"{self._origin} did not answer in time."
+        elif isinstance(exc, requests.ConnectionError):
+            message = f"Could not connect to {self._origin}."
+        else:
+            message = f"The request to {self._origin} failed ({type(exc).__name__})."
+        return ProviderUnavailable(message)
+
+    def _redact(self, error: FaceApiError) -> FaceApiError:
+        for key in (self._primary_key, self._secondary_key):
+            if key and key in error.message:
+                error.message = error.message.replace(key, "***")
+                error.args = (error.message,)
+        return error
+
+    def _log(
+        self, method: str, shown: str, outcome: int | str, sent_at: float, attempt: int
+    ) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            elapsed_ms = (time.monotonic() - sent_at) * 1000
+            logger.debug(
+                "faceapi %s %s -> %s in %.0f ms (attempt %d)",
+                method, shown, outcome, elapsed_ms, attempt,
+            )
