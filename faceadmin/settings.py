@@ -12,7 +12,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # read_env never overrides variables that are already set in the environment.
-environ.Env.read_env(BASE_DIR / ".env")
+environ.Env.read_env(env.str("FACEADMIN_ENV_FILE", default=str(BASE_DIR / ".env")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "faceadmin.tenants.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,7 +166,7 @@ FACEADMIN_HTTP_MAX_RETRY_SECONDS = env.float("FACEADMIN_HTTP_MAX_RETRY_SECONDS",
 # The embedded engine.
 FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS = env.bool("FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS", default=False)
 FACEADMIN_ENGINE_DATA_DIR = Path(
-    env.str("FACEADMIN_ENGINE_DATA_DIR", default=str(MEDIA_ROOT / "engine"))
+    env.str("FACEADMIN_ENGINE_DATA_DIR", default="") or MEDIA_ROOT / "engine"
 )
 FACEADMIN_ENGINE_URL_FETCH_TIMEOUT = env.float("FACEADMIN_ENGINE_URL_FETCH_TIMEOUT", default=10.0)
 FACEADMIN_ENGINE_SNAPSHOT_TTL_HOURS = env.float("FACEADMIN_ENGINE_SNAPSHOT_TTL_HOURS", default=48.0)

@@ -1,1 +1,125 @@
-"""Shared fixtures."""
+"""Shared fixtures: users of each role in a tenant, an outsider tenant, logged-in clients and
+browser pages."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from faceadmin.tenants.models import Membership, Provider, Role, Tenant
+from faceadmin.tenants.services import tenant_create
+
+DATA = Path(__file__).parent / "data"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+PASSWORD = "correct horse battery staple"
+PRIMARY_KEY = "pk-0123456789abcdef0123456789abcdef-PRIM"
+SECONDARY_KEY = "sk-fedcba9876543210fedcba9876543210-SECO"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_media_root() -> Iterator[None]:
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+def make_user(username: str, **extra: Any) -> Any:
+    return get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
+
+
+@pytest.fixture
+def tenant(db: None) -> Tenant:
+    """A cloud tenant with both keys set (nothing here calls its endpoint)."""
+    return tenant_create(
+        name="Acme Azure",
+        slug="acme",
+        provider=Provider.AZURE,
+        endpoint_url="https://acme.cognitiveservices.example",
+        primary_key=PRIMARY_KEY,
+        secondary_key=SECONDARY_KEY,
+    )
+
+
+@pytest.fixture
+def other_tenant(db: None) -> Tenant:
+    return tenant_create(
+        name="Other Co",
+        slug="other",
+        provider=Provider.AZURE,
+        endpoint_url="https://other.cognitiveservices.example",
+        primary_key="other-key-0000",
+    )
+
+
+@pytest.fixture
+def members(tenant: Tenant, other_tenant: Tenant) -> dict[str, Any]:
+    """admin / operator / viewer of `tenant`, and `outsider`, an admin of `other_tenant` only."""
+    users = {}
+    for role in (Role.ADMIN, Role.OPERATOR, Role.VIEWER):
+        user = make_user(str(role))
+        Membership.objects.create(user=user, tenant=tenant, role=role)
+        users[str(role)] = user
+    outsider = make_user("outsider")
+    Membership.objects.create(user=outsider, tenant=other_tenant, role=Role.ADMIN)
+    users["outsider"] = outsider
+    return users
+
+
+@pytest.fixture
+def client_as(members: dict[str, Any]) -> Any:
+    def login(name: str) -> Client:
+        client = Client()
+        client.force_login(members[name])
+        return client
+
+    return login
+
+
+# --- browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's Chromium, headless, with the flags this closed network needs."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def logged_in_page(page: Any, live_server: Any) -> Any:
+    """Return a function that logs a user in through the real login form."""
+
+    def login(username: str, password: str = PASSWORD) -> Any:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+        return page
+
+    return login
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -6,8 +6,15 @@ before `faceadmin.settings` reads it. Real variables in the environment still wi
 """
 
 import os
+import tempfile
+from pathlib import Path
 
+# A developer's .env (written by `make run`) must not leak into the tests.
+os.environ.setdefault("FACEADMIN_ENV_FILE", "/nonexistent/.env")
 os.environ.setdefault("DEBUG", "False")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make
+# around it are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 # Two Fernet keys, so that decryption under a non-first key is exercised too.
 os.environ.setdefault(
@@ -15,9 +22,20 @@ os.environ.setdefault(
     "uVvYx4vLbZ3sJbH5m5mXH7xvK0yq3m1q6Vb0m4bq9Qw=,p2s0d0XH6Kq0mC7m9mN0b3G8eJc4Vd1E9sQm5Yk2Zx8=",
 )
 os.environ.setdefault("FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS", "True")
-os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault(
+    "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
 os.environ.setdefault("ALLOWED_HOSTS", "*")
+os.environ.setdefault(
+    "MEDIA_ROOT", os.path.join(tempfile.gettempdir(), f"faceadmin-test-media-{os.getpid()}")
+)
 
-from faceadmin.settings import *  # noqa: E402, F403
+from faceadmin.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Serve static files straight from static/ (no collectstatic) in live-server tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = Path(os.environ["MEDIA_ROOT"]) / "static-root"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

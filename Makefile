@@ -1,0 +1,75 @@
+# faceadmin — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Django 6 needs Python >= 3.12: take the first suitable interpreter (pyenv installs count).
+PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 $$HOME/.pyenv/versions/3.1[2-4]*/bin/python3 python3; do \
+	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: help install run test check lint typecheck pytest fmt bench chromium migrate
+
+help:
+	@echo "make run     install, migrate, bootstrap and serve on http://$(HOST):$(PORT)"
+	@echo "make test    install what tests need, then ruff, mypy and pytest (browser tests too)"
+	@echo "make install / check / fmt / bench"
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "faceadmin needs Python >= 3.12 (none found on PATH or in ~/.pyenv)."; exit 1; fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+# First run: write a .env with a fresh SECRET_KEY and key-encryption key. Never overwritten.
+.env: | $(VENV)/.installed
+	@$(PY) -c "import secrets; from cryptography.fernet import Fernet; \
+	print('# Written by make run on first use; see .env.example for every setting.'); \
+	print('SECRET_KEY=' + secrets.token_urlsafe(50)); \
+	print('FACEADMIN_KEY_ENCRYPTION_KEYS=' + Fernet.generate_key().decode()); \
+	print('ALLOWED_HOSTS=127.0.0.1,localhost')" > .env
+	@echo "Wrote .env (secret key and key-encryption key)."
+
+migrate: install .env
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py bootstrap
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "faceadmin: http://$(HOST):$(PORT)/"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Playwright drives Debian's Chromium; nothing downloads a browser of its own.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+check: lint typecheck pytest
+
+test: install chromium check
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

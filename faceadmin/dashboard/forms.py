@@ -1,0 +1,56 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from faceadmin.tenants.models import Provider, Role, Tenant
+
+
+class SecretInput(forms.PasswordInput):
+    """Never renders a key back into the page, even after a failed submit."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"})
+
+
+class TenantSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields: tuple[str, ...] = ("name", "provider", "endpoint_url")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("provider") != Provider.EMBEDDED and not data.get("endpoint_url"):
+            self.add_error("endpoint_url", "Cloud providers need the endpoint URL.")
+        return data
+
+
+class TenantCreateForm(TenantSettingsForm):
+    primary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
+    secondary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
+
+    class Meta:
+        model = Tenant
+        fields: tuple[str, ...] = ("name", "slug", "provider", "endpoint_url")
+
+
+class KeyReplaceForm(forms.Form):
+    which = forms.ChoiceField(choices=[("primary", "Primary"), ("secondary", "Secondary")])
+    key = forms.CharField(widget=SecretInput(), max_length=512, strip=True, label="New key")
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        if not get_user_model().objects.filter(username=username).exists():
+            raise forms.ValidationError(
+                "No user with that username. Create the user in /admin/ first."
+            )
+        return username
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

@@ -1,0 +1,149 @@
+"""Writes to tenants, keys and memberships. Each one leaves an audit event."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from faceadmin.tenants.audit import audit_record
+from faceadmin.tenants.models import Membership, Role, Tenant
+
+type Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def tenant_create(
+    *,
+    name: str,
+    slug: str,
+    provider: str,
+    endpoint_url: str = "",
+    primary_key: str = "",
+    secondary_key: str = "",
+    admin: Actor = None,
+) -> Tenant:
+    with transaction.atomic():
+        tenant = Tenant(name=name, slug=slug, provider=provider, endpoint_url=endpoint_url)
+        tenant.set_primary_key(primary_key)
+        tenant.set_secondary_key(secondary_key)
+        tenant.save()
+        if admin is not None and admin.is_authenticated:
+            Membership.objects.create(user_id=admin.pk, tenant=tenant, role=Role.ADMIN)
+        audit_record(
+            action="tenant.create", tenant=tenant, user=admin, target_kind="tenant", target_id=slug
+        )
+    return tenant
+
+
+def tenant_update(
+    *, tenant: Tenant, user: Actor, name: str, provider: str, endpoint_url: str
+) -> Tenant:
+    tenant.name, tenant.provider, tenant.endpoint_url = name, provider, endpoint_url
+    tenant.save(update_fields=["name", "provider", "endpoint_url", "updated_at"])
+    audit_record(
+        action="tenant.update",
+        tenant=tenant,
+        user=user,
+        target_kind="tenant",
+        target_id=tenant.slug,
+    )
+    return tenant
+
+
+def key_replace(*, tenant: Tenant, user: Actor, which: str, key: str) -> None:
+    """Replace the primary or secondary key. The audit event names the slot, never the key."""
+    if which == "primary":
+        tenant.set_primary_key(key)
+        tenant.primary_key_failed_at = None
+    elif which == "secondary":
+        tenant.set_secondary_key(key)
+    else:
+        raise ValueError(f"Unknown key slot {which!r}.")
+    tenant.save()
+    audit_record(action="key.replace", tenant=tenant, user=user, target_kind="key", target_id=which)
+
+
+def key_swap(*, tenant: Tenant, user: Actor) -> None:
+    """Make the secondary key the primary one (the usual Azure rotation step)."""
+    tenant.primary_key_token, tenant.secondary_key_token = (
+        tenant.secondary_key_token,
+        tenant.primary_key_token,
+    )
+    tenant.primary_key_failed_at = None
+    tenant.save()
+    audit_record(
+        action="key.rotate",
+        tenant=tenant,
+        user=user,
+        target_kind="key",
+        target_id="primary<->secondary",
+    )
+
+
+def key_mark_primary_failed(*, tenant: Tenant, status: int | None, code: str) -> None:
+    """Called by the face-API client when the primary key was refused and the secondary worked."""
+    Tenant.objects.filter(pk=tenant.pk).update(primary_key_failed_at=timezone.now())
+    tenant.primary_key_failed_at = timezone.now()
+    audit_record(
+        action="key.failover",
+        tenant=tenant,
+        user=None,
+        target_kind="key",
+        target_id="primary",
+        outcome=code or str(status or "401"),
+        reason="The provider refused the primary key; the secondary key was used.",
+    )
+
+
+def member_add(*, tenant: Tenant, user: Actor, username: str, role: str) -> Membership:
+    member = get_user_model().objects.get(username=username)
+    membership, _ = Membership.objects.update_or_create(
+        tenant=tenant, user=member, defaults={"role": role}
+    )
+    audit_record(
+        action="member.add",
+        tenant=tenant,
+        user=user,
+        target_kind="user",
+        target_id=username,
+        reason=f"role {role}",
+    )
+    return membership
+
+
+def member_set_role(*, tenant: Tenant, user: Actor, membership: Membership, role: str) -> None:
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        action="member.role",
+        tenant=tenant,
+        user=user,
+        target_kind="user",
+        target_id=membership.user.get_username(),
+        reason=f"role {role}",
+    )
+
+
+def member_remove(*, tenant: Tenant, user: Actor, membership: Membership) -> None:
+    username = membership.user.get_username()
+    membership.delete()
+    audit_record(
+        action="member.remove", tenant=tenant, user=user, target_kind="user", target_id=username
+    )
+
+
+def reencrypt_all_keys() -> int:
+    """Re-encrypt every stored key under the first FACEADMIN_KEY_ENCRYPTION_KEYS key."""
+    from faceadmin.tenants.crypto import reencrypt
+
+    count = 0
+    with transaction.atomic():
+        for tenant in Tenant.objects.select_for_update():
+            if tenant.primary_key_token:
+                tenant.primary_key_token = reencrypt(tenant.primary_key_token)
+            if tenant.secondary_key_token:
+                tenant.secondary_key_token = reencrypt(tenant.secondary_key_token)
+            tenant.save(update_fields=["primary_key_token", "secondary_key_token"])
+            count += 1
+    return count
