@@ -123,3 +123,39 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def local_tenant(db: None) -> Tenant:
+    """A tenant on this server's embedded engine, with a real engine account and key."""
+    from faceadmin.engine.accounts import account_create
+
+    _, key = account_create(name="tests")
+    return tenant_create(
+        name="Local engine",
+        slug="local",
+        provider=Provider.EMBEDDED,
+        endpoint_url="",
+        primary_key=key,
+    )
+
+
+@pytest.fixture
+def local_members(local_tenant: Tenant) -> dict[str, Any]:
+    """admin / operator / viewer users of `local_tenant` (usernames local-admin, ...)."""
+    users = {}
+    for role in (Role.ADMIN, Role.OPERATOR, Role.VIEWER):
+        user = make_user(f"local-{role}")
+        Membership.objects.create(user=user, tenant=local_tenant, role=role)
+        users[str(role)] = user
+    return users
+
+
+@pytest.fixture
+def local_client_as(local_members: dict[str, Any]) -> Any:
+    def login(role: str) -> Client:
+        client = Client()
+        client.force_login(local_members[role])
+        return client
+
+    return login
