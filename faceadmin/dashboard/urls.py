@@ -1,6 +1,8 @@
+"""Dashboard routes. Every tenant page lives under /t/<slug>/; each views module lists its own."""
+
 from django.urls import path
 
-from faceadmin.dashboard.views import tenants
+from faceadmin.dashboard.views import collections, lookup, tenants
 
 app_name = "dashboard"
 
@@ -25,4 +27,6 @@ urlpatterns = [
         name="tenant_member_remove",
     ),
     path("t/<slug:slug>/settings/", tenants.tenant_settings, name="tenant_settings"),
+    *collections.urlpatterns,
+    *lookup.urlpatterns,
 ]
