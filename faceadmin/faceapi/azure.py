@@ -214,9 +214,7 @@ def _check_image(image: bytes) -> bytes:
     return image
 
 
-def _one_group(
-    person_group_id: str | None, large_person_group_id: str | None
-) -> dict[str, str]:
+def _one_group(person_group_id: str | None, large_person_group_id: str | None) -> dict[str, str]:
     if person_group_id is None and large_person_group_id is None:
         raise PersonGroupIdAndLargePersonGroupIdBothNull()
     if person_group_id is not None and large_person_group_id is not None:
@@ -354,8 +352,12 @@ class AzureFaceClient:
         response = self._call(
             "Face_DetectWithStream",
             params=self._detect_params(
-                return_face_id, return_face_landmarks, return_face_attributes,
-                recognition_model, return_recognition_model, detection_model,
+                return_face_id,
+                return_face_landmarks,
+                return_face_attributes,
+                recognition_model,
+                return_recognition_model,
+                detection_model,
                 face_id_time_to_live,
             ),
             data=_check_image(image),
@@ -377,8 +379,12 @@ class AzureFaceClient:
         response = self._call(
             "Face_DetectWithUrl",
             params=self._detect_params(
-                return_face_id, return_face_landmarks, return_face_attributes,
-                recognition_model, return_recognition_model, detection_model,
+                return_face_id,
+                return_face_landmarks,
+                return_face_attributes,
+                recognition_model,
+                return_recognition_model,
+                detection_model,
                 face_id_time_to_live,
             ),
             json={"url": url},
@@ -418,9 +424,7 @@ class AzureFaceClient:
         """Exactly one of `face_ids`, `face_list_id`, `large_face_list_id` is the search scope."""
         scopes = [s for s in (face_ids, face_list_id, large_face_list_id) if s is not None]
         if len(scopes) != 1:
-            raise BadArgument(
-                "Give exactly one of face_ids, face_list_id and large_face_list_id."
-            )
+            raise BadArgument("Give exactly one of face_ids, face_list_id and large_face_list_id.")
         body = _without_none(
             faceId=_check_id("faceId", face_id),
             faceIds=_check_ids("faceIds", face_ids) if face_ids is not None else None,
@@ -583,8 +587,12 @@ class AzureFaceClient:
         recognition_model: str = DEFAULT_RECOGNITION_MODEL,
     ) -> None:
         self._create_collection(
-            "PersonGroup_Create", CollectionKind.PERSON_GROUP, person_group_id, name,
-            user_data, recognition_model,
+            "PersonGroup_Create",
+            CollectionKind.PERSON_GROUP,
+            person_group_id,
+            name,
+            user_data,
+            recognition_model,
         )
 
     def person_group_delete(self, *, person_group_id: str) -> None:
@@ -594,7 +602,9 @@ class AzureFaceClient:
         self, *, person_group_id: str, return_recognition_model: bool = False
     ) -> Collection:
         return self._get_collection(
-            "PersonGroup_Get", CollectionKind.PERSON_GROUP, person_group_id,
+            "PersonGroup_Get",
+            CollectionKind.PERSON_GROUP,
+            person_group_id,
             return_recognition_model,
         )
 
@@ -712,7 +722,10 @@ class AzureFaceClient:
         return self._add_face_from_stream(
             "PersonGroupPerson_AddFaceFromStream",
             {"personGroupId": person_group_id, "personId": person_id},
-            image, user_data, target_face, detection_model,
+            image,
+            user_data,
+            target_face,
+            detection_model,
         )
 
     def person_group_person_add_face_from_url(
@@ -729,7 +742,10 @@ class AzureFaceClient:
         return self._add_face_from_url(
             "PersonGroupPerson_AddFaceFromUrl",
             {"personGroupId": person_group_id, "personId": person_id},
-            url, user_data, target_face, detection_model,
+            url,
+            user_data,
+            target_face,
+            detection_model,
         )
 
     def person_group_person_delete_face(
@@ -786,7 +802,11 @@ class AzureFaceClient:
         recognition_model: str = DEFAULT_RECOGNITION_MODEL,
     ) -> None:
         self._create_collection(
-            "FaceList_Create", CollectionKind.FACE_LIST, face_list_id, name, user_data,
+            "FaceList_Create",
+            CollectionKind.FACE_LIST,
+            face_list_id,
+            name,
+            user_data,
             recognition_model,
         )
 
@@ -826,8 +846,12 @@ class AzureFaceClient:
         detection_model: str = DEFAULT_DETECTION_MODEL,
     ) -> str:
         return self._add_face_from_stream(
-            "FaceList_AddFaceFromStream", {"faceListId": face_list_id},
-            image, user_data, target_face, detection_model,
+            "FaceList_AddFaceFromStream",
+            {"faceListId": face_list_id},
+            image,
+            user_data,
+            target_face,
+            detection_model,
         )
 
     def face_list_add_face_from_url(
@@ -840,8 +864,12 @@ class AzureFaceClient:
         detection_model: str = DEFAULT_DETECTION_MODEL,
     ) -> str:
         return self._add_face_from_url(
-            "FaceList_AddFaceFromUrl", {"faceListId": face_list_id},
-            url, user_data, target_face, detection_model,
+            "FaceList_AddFaceFromUrl",
+            {"faceListId": face_list_id},
+            url,
+            user_data,
+            target_face,
+            detection_model,
         )
 
     def face_list_delete_face(self, *, face_list_id: str, persisted_face_id: str) -> None:
@@ -861,8 +889,12 @@ class AzureFaceClient:
         recognition_model: str = DEFAULT_RECOGNITION_MODEL,
     ) -> None:
         self._create_collection(
-            "LargePersonGroup_Create", CollectionKind.LARGE_PERSON_GROUP, large_person_group_id,
-            name, user_data, recognition_model,
+            "LargePersonGroup_Create",
+            CollectionKind.LARGE_PERSON_GROUP,
+            large_person_group_id,
+            name,
+            user_data,
+            recognition_model,
         )
 
     def large_person_group_delete(self, *, large_person_group_id: str) -> None:
@@ -872,7 +904,9 @@ class AzureFaceClient:
         self, *, large_person_group_id: str, return_recognition_model: bool = False
     ) -> Collection:
         return self._get_collection(
-            "LargePersonGroup_Get", CollectionKind.LARGE_PERSON_GROUP, large_person_group_id,
+            "LargePersonGroup_Get",
+            CollectionKind.LARGE_PERSON_GROUP,
+            large_person_group_id,
             return_recognition_model,
         )
 
@@ -884,8 +918,11 @@ class AzureFaceClient:
         user_data: str | None = None,
     ) -> None:
         self._update_collection(
-            "LargePersonGroup_Update", CollectionKind.LARGE_PERSON_GROUP, large_person_group_id,
-            name, user_data,
+            "LargePersonGroup_Update",
+            CollectionKind.LARGE_PERSON_GROUP,
+            large_person_group_id,
+            name,
+            user_data,
         )
 
     def large_person_group_list(
@@ -1006,7 +1043,10 @@ class AzureFaceClient:
         return self._add_face_from_stream(
             "LargePersonGroupPerson_AddFaceFromStream",
             {"largePersonGroupId": large_person_group_id, "personId": person_id},
-            image, user_data, target_face, detection_model,
+            image,
+            user_data,
+            target_face,
+            detection_model,
         )
 
     def large_person_group_person_add_face_from_url(
@@ -1022,7 +1062,10 @@ class AzureFaceClient:
         return self._add_face_from_url(
             "LargePersonGroupPerson_AddFaceFromUrl",
             {"largePersonGroupId": large_person_group_id, "personId": person_id},
-            url, user_data, target_face, detection_model,
+            url,
+            user_data,
+            target_face,
+            detection_model,
         )
 
     def large_person_group_person_delete_face(
@@ -1079,8 +1122,12 @@ class AzureFaceClient:
         recognition_model: str = DEFAULT_RECOGNITION_MODEL,
     ) -> None:
         self._create_collection(
-            "LargeFaceList_Create", CollectionKind.LARGE_FACE_LIST, large_face_list_id, name,
-            user_data, recognition_model,
+            "LargeFaceList_Create",
+            CollectionKind.LARGE_FACE_LIST,
+            large_face_list_id,
+            name,
+            user_data,
+            recognition_model,
         )
 
     def large_face_list_delete(self, *, large_face_list_id: str) -> None:
@@ -1090,7 +1137,9 @@ class AzureFaceClient:
         self, *, large_face_list_id: str, return_recognition_model: bool = False
     ) -> Collection:
         return self._get_collection(
-            "LargeFaceList_Get", CollectionKind.LARGE_FACE_LIST, large_face_list_id,
+            "LargeFaceList_Get",
+            CollectionKind.LARGE_FACE_LIST,
+            large_face_list_id,
             return_recognition_model,
         )
 
@@ -1098,7 +1147,10 @@ class AzureFaceClient:
         self, *, large_face_list_id: str, name: str | None = None, user_data: str | None = None
     ) -> None:
         self._update_collection(
-            "LargeFaceList_Update", CollectionKind.LARGE_FACE_LIST, large_face_list_id, name,
+            "LargeFaceList_Update",
+            CollectionKind.LARGE_FACE_LIST,
+            large_face_list_id,
+            name,
             user_data,
         )
 
@@ -1115,9 +1167,7 @@ class AzureFaceClient:
             "top": _check_top("top", top),
             "returnRecognitionModel": return_recognition_model,
         }
-        return self._list_collections(
-            "LargeFaceList_List", CollectionKind.LARGE_FACE_LIST, params
-        )
+        return self._list_collections("LargeFaceList_List", CollectionKind.LARGE_FACE_LIST, params)
 
     def iter_large_face_lists(
         self, *, page_size: int = MAX_PAGE_SIZE, return_recognition_model: bool = False
@@ -1162,8 +1212,12 @@ class AzureFaceClient:
         detection_model: str = DEFAULT_DETECTION_MODEL,
     ) -> str:
         return self._add_face_from_stream(
-            "LargeFaceList_AddFaceFromStream", {"largeFaceListId": large_face_list_id},
-            image, user_data, target_face, detection_model,
+            "LargeFaceList_AddFaceFromStream",
+            {"largeFaceListId": large_face_list_id},
+            image,
+            user_data,
+            target_face,
+            detection_model,
         )
 
     def large_face_list_add_face_from_url(
@@ -1176,8 +1230,12 @@ class AzureFaceClient:
         detection_model: str = DEFAULT_DETECTION_MODEL,
     ) -> str:
         return self._add_face_from_url(
-            "LargeFaceList_AddFaceFromUrl", {"largeFaceListId": large_face_list_id},
-            url, user_data, target_face, detection_model,
+            "LargeFaceList_AddFaceFromUrl",
+            {"largeFaceListId": large_face_list_id},
+            url,
+            user_data,
+            target_face,
+            detection_model,
         )
 
     def large_face_list_delete_face(
@@ -1234,9 +1292,7 @@ class AzureFaceClient:
         )
         return _operation_id(self._call("Snapshot_Take", json=body))
 
-    def snapshot_apply(
-        self, *, snapshot_id: str, object_id: str, mode: str = "CreateNew"
-    ) -> str:
+    def snapshot_apply(self, *, snapshot_id: str, object_id: str, mode: str = "CreateNew") -> str:
         """Starts restoring a snapshot into `object_id`; returns the operation id to poll."""
         response = self._call(
             "Snapshot_Apply",
@@ -1268,9 +1324,7 @@ class AzureFaceClient:
         user_data: str | None = None,
     ) -> None:
         body = _without_none(
-            applyScope=(
-                _check_ids("applyScope", apply_scope) if apply_scope is not None else None
-            ),
+            applyScope=(_check_ids("applyScope", apply_scope) if apply_scope is not None else None),
             userData=user_data,
         )
         self._call("Snapshot_Update", {"snapshotId": snapshot_id}, json=body)

@@ -460,9 +460,7 @@ def _code_and_message(body: bytes) -> tuple[str | None, str | None]:
     return code_text, message_text
 
 
-def error_from_response(
-    status: int, body: bytes, headers: Mapping[str, str]
-) -> FaceApiError:
+def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) -> FaceApiError:
     """Build the typed error for a non-2xx answer."""
     code, message = _code_and_message(body)
     cls = CODE_TO_CLASS.get(code.lower()) if code else None

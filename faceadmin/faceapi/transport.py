@@ -56,6 +56,13 @@ DEFAULT_CONNECT_TIMEOUT = 3.05
 DEFAULT_READ_TIMEOUT = 30.0
 USER_AGENT = "faceadmin-faceapi/0.1"
 
+# Failures where the answer was lost on the way; worth another try when the call is idempotent.
+_RETRYABLE_EXCEPTIONS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
 ParamValue = str | int | float | bool | Sequence[str] | None
 KeyFailoverCallback = Callable[[int, str], None]
 
@@ -236,9 +243,7 @@ class HttpTransport:
             except requests.RequestException as exc:
                 error = self._transport_error(exc)
                 self._log(method, shown, type(exc).__name__, sent_at, attempt)
-                if not idempotent or not isinstance(
-                    exc, requests.ConnectionError | requests.Timeout
-                ):
+                if not idempotent or not isinstance(exc, _RETRYABLE_EXCEPTIONS):
                     raise error from exc
                 delay = self._next_delay(None, retries, started, waited)
                 if delay is None:
@@ -269,7 +274,12 @@ class HttpTransport:
                     raise error
                 logger.info(
                     "faceapi %s %s: HTTP %s, retrying in %.2f s (retry %d of %d)",
-                    method, shown, status, delay, retries + 1, self.max_retries,
+                    method,
+                    shown,
+                    status,
+                    delay,
+                    retries + 1,
+                    self.max_retries,
                 )
                 retries += 1
                 waited += delay
@@ -300,7 +310,9 @@ class HttpTransport:
             self._using_secondary = True
         logger.warning(
             "faceapi: primary key rejected (HTTP %s, %s) at %s; using the secondary key",
-            status, code, self._origin,
+            status,
+            code,
+            self._origin,
         )
         if self._on_key_failover is not None:
             try:
@@ -346,6 +358,8 @@ class HttpTransport:
             message = f"{self._origin} did not answer in time."
         elif isinstance(exc, requests.ConnectionError):
             message = f"Could not connect to {self._origin}."
+        elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            message = f"The answer from {self._origin} was cut off."
         else:
             message = f"The request to {self._origin} failed ({type(exc).__name__})."
         return ProviderUnavailable(message)
@@ -364,5 +378,9 @@ class HttpTransport:
             elapsed_ms = (time.monotonic() - sent_at) * 1000
             logger.debug(
                 "faceapi %s %s -> %s in %.0f ms (attempt %d)",
-                method, shown, outcome, elapsed_ms, attempt,
+                method,
+                shown,
+                outcome,
+                elapsed_ms,
+                attempt,
             )

@@ -174,7 +174,9 @@ class FaceRectangle:
     def from_json(cls, data: Any) -> Self:
         d = _obj(data, "faceRectangle")
         return cls(
-            left=_int(d, "left"), top=_int(d, "top"), width=_int(d, "width"),
+            left=_int(d, "left"),
+            top=_int(d, "top"),
+            width=_int(d, "width"),
             height=_int(d, "height"),
         )
 
@@ -275,7 +277,7 @@ class DetectedFace:
 
     @property
     def quality_for_recognition(self) -> str | None:
-        """"Low", "Medium" or "High" (only with recognition_03/04)."""
+        """The level "Low", "Medium" or "High" (only with recognition_03 or _04)."""
         return _opt_str(self.attributes, "qualityForRecognition")
 
     def _level(self, name: str, level_key: str) -> LevelValue | None:
@@ -316,9 +318,7 @@ class PersistedFace:
     @classmethod
     def from_json(cls, data: Any) -> Self:
         d = _obj(data, "persisted face")
-        return cls(
-            persisted_face_id=_str(d, "persistedFaceId"), user_data=_opt_str(d, "userData")
-        )
+        return cls(persisted_face_id=_str(d, "persistedFaceId"), user_data=_opt_str(d, "userData"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,7 +422,8 @@ class SimilarFace:
         if face_id is None and persisted_face_id is None:
             raise _invalid("similar face (no faceId or persistedFaceId)", data)
         return cls(
-            confidence=_num(d, "confidence"), face_id=face_id,
+            confidence=_num(d, "confidence"),
+            face_id=face_id,
             persisted_face_id=persisted_face_id,
         )
 
@@ -449,8 +450,7 @@ class IdentifyResult:
         return cls(
             face_id=_str(d, "faceId"),
             candidates=tuple(
-                IdentifyCandidate.from_json(c)
-                for c in _list(d.get("candidates", []), "candidates")
+                IdentifyCandidate.from_json(c) for c in _list(d.get("candidates", []), "candidates")
             ),
         )
 

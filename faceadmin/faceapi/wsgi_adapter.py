@@ -173,4 +173,3 @@ def session_for_wsgi_app(
     session = session if session is not None else requests.Session()
     session.mount(origin.rstrip("/") + "/", WSGIAdapter(app))
     return session
-
