@@ -428,9 +428,11 @@ class AzureFaceClient:
         body = _without_none(
             faceId=_check_id("faceId", face_id),
             faceIds=_check_ids("faceIds", face_ids) if face_ids is not None else None,
-            faceListId=_check_id("faceListId", face_list_id) if face_list_id else None,
+            faceListId=_check_id("faceListId", face_list_id) if face_list_id is not None else None,
             largeFaceListId=(
-                _check_id("largeFaceListId", large_face_list_id) if large_face_list_id else None
+                _check_id("largeFaceListId", large_face_list_id)
+                if large_face_list_id is not None
+                else None
             ),
             maxNumOfCandidatesReturned=max_num_of_candidates_returned,
             mode=mode,
