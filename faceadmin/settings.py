@@ -170,6 +170,12 @@ FACEADMIN_ENGINE_DATA_DIR = Path(
 )
 FACEADMIN_ENGINE_URL_FETCH_TIMEOUT = env.float("FACEADMIN_ENGINE_URL_FETCH_TIMEOUT", default=10.0)
 FACEADMIN_ENGINE_SNAPSHOT_TTL_HOURS = env.float("FACEADMIN_ENGINE_SNAPSHOT_TTL_HOURS", default=48.0)
+# Person-group trainings run in background threads, this many at once per process. A run
+# whose process stopped heartbeating this long ago is reported failed ("train again").
+FACEADMIN_ENGINE_TRAINING_WORKERS = env.int("FACEADMIN_ENGINE_TRAINING_WORKERS", default=1)
+FACEADMIN_ENGINE_TRAINING_STALE_SECONDS = env.float(
+    "FACEADMIN_ENGINE_TRAINING_STALE_SECONDS", default=30.0
+)
 
 LOGGING = {
     "version": 1,

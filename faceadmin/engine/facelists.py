@@ -1,0 +1,108 @@
+"""Face lists and their faces (small lists now; large lists share the model and code)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from faceadmin.engine import detection, errors
+from faceadmin.engine.errors import Kind
+from faceadmin.engine.models import Account, FaceList, PersistedFace, descriptor_to_bytes
+from faceadmin.engine.validation import parse_uuid
+
+FACES_PER_LIST = {False: 1_000, True: 1_000_000}
+LISTS_PER_ACCOUNT = {False: 64, True: 1_000_000}
+
+
+def face_list_get(*, account: Account, kind: Kind, list_id: str, status: int = 404) -> FaceList:
+    face_list = FaceList.objects.filter(account=account, large=kind.large, list_id=list_id).first()
+    if face_list is None:
+        raise kind.not_found(status)
+    return face_list
+
+
+def face_list_create(
+    *,
+    account: Account,
+    kind: Kind,
+    list_id: str,
+    name: str,
+    user_data: str | None,
+    recognition_model: str,
+) -> FaceList:
+    lists = FaceList.objects.filter(account=account, large=kind.large)
+    if lists.filter(list_id=list_id).exists():
+        raise kind.exists()
+    limit = LISTS_PER_ACCOUNT[kind.large]
+    if lists.count() >= limit:
+        raise errors.quota_exceeded(
+            f"The number of {kind.label.lower()}s reached the limit of {limit}."
+        )
+    try:
+        with transaction.atomic():
+            return FaceList.objects.create(
+                account=account,
+                large=kind.large,
+                list_id=list_id,
+                name=name,
+                user_data=user_data,
+                recognition_model=recognition_model,
+            )
+    except IntegrityError:
+        raise kind.exists() from None
+
+
+def face_list_list(*, account: Account, kind: Kind) -> list[FaceList]:
+    lists = FaceList.objects.filter(account=account, large=kind.large)
+    return sorted(lists, key=lambda face_list: face_list.list_id.encode())
+
+
+def face_list_faces(*, face_list: FaceList) -> list[PersistedFace]:
+    return list(face_list.faces.defer("descriptor").order_by("created", "id"))
+
+
+def face_list_update(
+    *, account: Account, kind: Kind, list_id: str, name: str | None, user_data: str | None
+) -> None:
+    face_list = face_list_get(account=account, kind=kind, list_id=list_id)
+    changes = {"name": name, "user_data": user_data}
+    fields = [field for field, value in changes.items() if value is not None]
+    for field in fields:
+        setattr(face_list, field, changes[field])
+    if fields:
+        face_list.save(update_fields=fields)
+
+
+def face_list_delete(*, account: Account, kind: Kind, list_id: str) -> None:
+    face_list_get(account=account, kind=kind, list_id=list_id).delete()
+
+
+def face_list_add_face(
+    *,
+    kind: Kind,
+    face_list: FaceList,
+    image: bytes,
+    target: tuple[int, int, int, int] | None,
+    user_data: str | None,
+) -> PersistedFace:
+    limit = FACES_PER_LIST[kind.large]
+    if face_list.faces.count() >= limit:
+        raise errors.quota_exceeded(
+            f"The number of faces of the {kind.label.lower()} reached the limit of {limit}."
+        )
+    face = detection.enrollment_face(image=image, target=target)
+    return PersistedFace.objects.create(
+        face_list=face_list,
+        descriptor=descriptor_to_bytes(face.descriptor),
+        user_data=user_data,
+        rect_left=face.rect.left,
+        rect_top=face.rect.top,
+        rect_width=face.rect.width,
+        rect_height=face.rect.height,
+    )
+
+
+def face_list_face_delete(*, face_list: FaceList, face_id: str) -> None:
+    parsed = parse_uuid(face_id)
+    deleted = 0 if parsed is None else face_list.faces.filter(id=parsed).delete()[0]
+    if not deleted:
+        raise errors.persisted_face_not_found()
