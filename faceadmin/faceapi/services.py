@@ -27,9 +27,7 @@ _clients_lock = threading.Lock()
 # is always shown beneath.
 _TITLES = {
     "401": "The provider refused the API key.",
-    "Unauthorized": "The provider refused the API key.",
     "429": "The provider is rate-limiting requests; try again shortly.",
-    "RateLimited": "The provider is rate-limiting requests; try again shortly.",
     "ProviderUnavailable": "The provider did not answer.",
     "InvalidResponse": "The provider sent an answer faceadmin cannot read.",
     "QuotaExceeded": "The provider's quota for this is used up.",
