@@ -149,7 +149,7 @@ class FaceMeasures:
 
     @cached_property
     def blur(self) -> float:
-        small = Image.fromarray(self.grey, "F").resize(
+        small = Image.fromarray(self.grey).resize(
             (_BLUR_SIDE, _BLUR_SIDE), Image.Resampling.BILINEAR
         )
         g = np.asarray(small, dtype=np.float32)

@@ -96,7 +96,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     if image.mode in _SIXTEEN_BIT_GREY:
         wide = np.asarray(image).astype(np.uint32)
         grey = ((np.clip(wide, 0, 65535) * 255 + 32767) // 65535).astype(np.uint8)
-        return Image.fromarray(grey, "L").convert("RGB")
+        return Image.fromarray(grey).convert("RGB")
     if image.mode in _ALPHA_MODES or "transparency" in image.info:
         rgba = image.convert("RGBA")
         lowest_alpha, _ = rgba.getchannel("A").getextrema()
