@@ -137,3 +137,65 @@ def tenant_check_connection(
 
 def _ms(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
+
+
+# The collection, person, face and training services live in their own modules; they are
+# re-exported here so callers have one place to import services from.
+from faceadmin.faceapi.collections import (  # noqa: E402
+    collection_create,
+    collection_delete,
+    collection_delete_preview,
+    collection_get,
+    collection_list,
+    collection_page,
+    collection_summaries,
+    collection_train,
+    collection_update,
+    face_list_add_face,
+    face_list_delete_face,
+    face_list_faces,
+    face_list_page,
+    person_add_face,
+    person_create,
+    person_delete,
+    person_delete_face,
+    person_get,
+    person_page,
+    person_update,
+    photo_detect,
+    training_state,
+    training_status,
+)
+from faceadmin.faceapi.imagestore import face_images, person_face_images  # noqa: E402
+
+__all__ = [
+    "ApiErrorView",
+    "ConnectionCheck",
+    "client_for",
+    "collection_create",
+    "collection_delete",
+    "collection_delete_preview",
+    "collection_get",
+    "collection_list",
+    "collection_page",
+    "collection_summaries",
+    "collection_train",
+    "collection_update",
+    "face_images",
+    "face_list_add_face",
+    "face_list_delete_face",
+    "face_list_faces",
+    "face_list_page",
+    "person_add_face",
+    "person_create",
+    "person_delete",
+    "person_delete_face",
+    "person_face_images",
+    "person_get",
+    "person_page",
+    "person_update",
+    "photo_detect",
+    "tenant_check_connection",
+    "training_state",
+    "training_status",
+]

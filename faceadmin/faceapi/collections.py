@@ -1,0 +1,794 @@
+"""Services and selectors for the four collection kinds, their persons, faces and training.
+
+Everything goes through the tenant's `AzureFaceClient`: the dashboard never knows whether the
+tenant is Azure or the embedded engine. Writes leave an audit event (failed ones too, with the
+provider's code), keep the face image store in step, and mark trainable collections as
+changed so the dashboard can say "needs training".
+
+Listing selectors make exactly one API call per page: they ask for `top + 1` items and use
+the extra one only to know whether a next page exists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.errors import FaceApiError, NotFoundError, NotTrainedError
+from faceadmin.faceapi.models import CollectionChange, DuplicateScan, PendingPhoto
+from faceadmin.faceapi.types import (
+    Collection,
+    CollectionKind,
+    FaceRectangle,
+    PersistedFace,
+    Person,
+    TrainingStatus,
+)
+from faceadmin.tenants.audit import audit_record
+from faceadmin.tenants.models import Tenant
+
+if TYPE_CHECKING:
+    from faceadmin.faceapi.azure import AzureFaceClient
+
+PERSON_KINDS = (CollectionKind.PERSON_GROUP, CollectionKind.LARGE_PERSON_GROUP)
+FACE_LIST_KINDS = (CollectionKind.FACE_LIST, CollectionKind.LARGE_FACE_LIST)
+TRAINABLE_KINDS = (
+    CollectionKind.PERSON_GROUP,
+    CollectionKind.LARGE_PERSON_GROUP,
+    CollectionKind.LARGE_FACE_LIST,
+)
+RECOGNITION_MODELS = ("recognition_01", "recognition_02", "recognition_03", "recognition_04")
+# The most accurate model, and the one Azure recommends for new collections. A collection's
+# model is fixed at creation and faces are only ever compared within one model.
+DEFAULT_RECOGNITION_MODEL = "recognition_04"
+# Must match between detect and add-face, so a detected rectangle is a valid targetFace.
+DETECTION_MODEL = "detection_01"
+
+_PREFIX = {
+    CollectionKind.PERSON_GROUP: "person_group",
+    CollectionKind.LARGE_PERSON_GROUP: "large_person_group",
+    CollectionKind.FACE_LIST: "face_list",
+    CollectionKind.LARGE_FACE_LIST: "large_face_list",
+}
+# URL segments, as in the Azure paths.
+KIND_SLUGS = {
+    CollectionKind.PERSON_GROUP: "persongroups",
+    CollectionKind.LARGE_PERSON_GROUP: "largepersongroups",
+    CollectionKind.FACE_LIST: "facelists",
+    CollectionKind.LARGE_FACE_LIST: "largefacelists",
+}
+KIND_BY_SLUG = {slug: kind for kind, slug in KIND_SLUGS.items()}
+KIND_LABELS = {
+    CollectionKind.PERSON_GROUP: "Person group",
+    CollectionKind.LARGE_PERSON_GROUP: "Large person group",
+    CollectionKind.FACE_LIST: "Face list",
+    CollectionKind.LARGE_FACE_LIST: "Large face list",
+}
+
+
+# --- plumbing ------------------------------------------------------------------------------
+
+
+def _client(tenant: Tenant) -> AzureFaceClient:
+    # services.py re-exports this module's functions, so client_for is looked up when called.
+    from faceadmin.faceapi.services import client_for
+
+    return client_for(tenant)
+
+
+def _op(tenant: Tenant, kind: CollectionKind, action: str) -> Callable[..., Any]:
+    """The client method for `action` on this kind, e.g. large_person_group_person_create.
+
+    The client names its methods `<kind>_<action>` for all four kinds alike."""
+    method: Callable[..., Any] = getattr(_client(tenant), f"{_PREFIX[kind]}_{action}")
+    return method
+
+
+def _ids(kind: CollectionKind, collection_id: str) -> dict[str, str]:
+    return {f"{_PREFIX[kind]}_id": collection_id}
+
+
+class _Audit:
+    target_id: str
+    reason: str
+
+    def __init__(self, target_id: str, reason: str) -> None:
+        self.target_id, self.reason = target_id, reason
+
+
+@contextmanager
+def _audited(
+    *, action: str, tenant: Tenant, user: Any, target_kind: str, target_id: str, reason: str = ""
+) -> Iterator[_Audit]:
+    """Record the outcome of a write: ok, or the provider's error code (then re-raise)."""
+    note = _Audit(target_id, reason)
+    try:
+        yield note
+    except FaceApiError as exc:
+        audit_record(
+            action=action,
+            tenant=tenant,
+            user=user,
+            target_kind=target_kind,
+            target_id=note.target_id,
+            outcome=exc.code,
+            reason=f"{note.reason} {exc.message}".strip(),
+        )
+        raise
+    audit_record(
+        action=action,
+        tenant=tenant,
+        user=user,
+        target_kind=target_kind,
+        target_id=note.target_id,
+        reason=note.reason,
+    )
+
+
+def _mark_changed(*, tenant: Tenant, kind: CollectionKind, collection_id: str, action: str) -> None:
+    if kind not in TRAINABLE_KINDS:
+        return
+    CollectionChange.objects.update_or_create(
+        tenant=tenant,
+        kind=kind.value,
+        collection_id=collection_id,
+        defaults={"changed_at": timezone.now(), "action": action},
+    )
+
+
+@dataclass(frozen=True)
+class Page[T]:
+    """One page of a start/top listing. `next_start` is None on the last page."""
+
+    items: list[T]
+    start: str | None
+    top: int
+    next_start: str | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_start is not None
+
+
+def _page[T](items: list[T], start: str | None, top: int, key: Callable[[T], str]) -> Page[T]:
+    # Asked for top + 1: the extra item only says that a next page exists.
+    shown = items[:top]
+    next_start = key(shown[-1]) if len(items) > top and shown else None
+    return Page(shown, start, top, next_start)
+
+
+def user_data_or_none(text: str | None) -> str | None:
+    """Empty userData is sent as absent."""
+    return text if text else None
+
+
+# --- collections ---------------------------------------------------------------------------
+
+
+def collection_list(*, tenant: Tenant, kind: CollectionKind) -> list[Collection]:
+    """Every collection of this kind, with its recognition model (all pages)."""
+    if kind == CollectionKind.FACE_LIST:
+        return list(_client(tenant).face_list_list(return_recognition_model=True))
+    iterate: Callable[..., Iterator[Collection]] = getattr(
+        _client(tenant), f"iter_{_PREFIX[kind]}s"
+    )
+    return list(iterate(return_recognition_model=True))
+
+
+def collection_page(
+    *, tenant: Tenant, kind: CollectionKind, start: str | None = None, top: int = 50
+) -> Page[Collection]:
+    """One page of collections: one API call. Face lists have no paging (64 at most)."""
+    if kind == CollectionKind.FACE_LIST:
+        items = _client(tenant).face_list_list(return_recognition_model=True)
+        return Page(items, None, len(items), None)
+    items = _op(tenant, kind, "list")(start=start, top=top + 1, return_recognition_model=True)
+    return _page(items, start, top, lambda c: c.id)
+
+
+def collection_get(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> Collection:
+    """The collection with its recognition model (a face list comes with its faces)."""
+    collection: Collection = _op(tenant, kind, "get")(
+        **_ids(kind, collection_id), return_recognition_model=True
+    )
+    return collection
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    """How many collections of one kind the tenant has (first page of them kept)."""
+
+    kind: CollectionKind
+    count: int
+    more: bool
+    collections: list[Collection] = field(default_factory=list)
+    error: FaceApiError | None = None
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def slug(self) -> str:
+        return KIND_SLUGS[self.kind]
+
+    @property
+    def trainable(self) -> bool:
+        return self.kind in TRAINABLE_KINDS
+
+
+def collection_summaries(*, tenant: Tenant) -> list[KindSummary]:
+    """One listing call per kind: the counts on the tenant's overview."""
+    summaries = []
+    for kind in CollectionKind:
+        try:
+            if kind == CollectionKind.FACE_LIST:
+                items = _client(tenant).face_list_list()
+                more = False
+            else:
+                items = _op(tenant, kind, "list")(top=1000)
+                more = len(items) >= 1000
+        except FaceApiError as exc:
+            summaries.append(KindSummary(kind, 0, False, error=exc))
+            continue
+        summaries.append(KindSummary(kind, len(items), more, items))
+    return summaries
+
+
+def collection_create(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    collection_id: str,
+    name: str,
+    user_data: str | None = None,
+    recognition_model: str = DEFAULT_RECOGNITION_MODEL,
+) -> None:
+    with _audited(
+        action="collection.create",
+        tenant=tenant,
+        user=user,
+        target_kind=kind.value,
+        target_id=collection_id,
+        reason=recognition_model,
+    ):
+        _op(tenant, kind, "create")(
+            **_ids(kind, collection_id),
+            name=name,
+            user_data=user_data_or_none(user_data),
+            recognition_model=recognition_model,
+        )
+
+
+def collection_update(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    collection_id: str,
+    name: str,
+    user_data: str | None,
+) -> None:
+    """Rename and set userData (an empty userData clears it)."""
+    with _audited(
+        action="collection.update",
+        tenant=tenant,
+        user=user,
+        target_kind=kind.value,
+        target_id=collection_id,
+    ):
+        _op(tenant, kind, "update")(
+            **_ids(kind, collection_id), name=name, user_data=user_data or ""
+        )
+
+
+@dataclass(frozen=True)
+class DeletionPreview:
+    """What deleting a collection takes with it."""
+
+    persons: int
+    faces: int
+    stored_images: int
+
+
+def collection_delete_preview(
+    *, tenant: Tenant, kind: CollectionKind, collection_id: str
+) -> DeletionPreview:
+    """Counts for the confirm step (walks every page: a deliberate, one-off cost)."""
+    client = _client(tenant)
+    persons = faces = 0
+    if kind == CollectionKind.PERSON_GROUP:
+        for person in client.iter_person_group_persons(person_group_id=collection_id):
+            persons, faces = persons + 1, faces + len(person.persisted_face_ids)
+    elif kind == CollectionKind.LARGE_PERSON_GROUP:
+        for person in client.iter_large_person_group_persons(large_person_group_id=collection_id):
+            persons, faces = persons + 1, faces + len(person.persisted_face_ids)
+    elif kind == CollectionKind.FACE_LIST:
+        faces = len(client.face_list_get(face_list_id=collection_id).persisted_faces or ())
+    else:
+        faces = sum(1 for _ in client.iter_large_face_list_faces(large_face_list_id=collection_id))
+    stored = imagestore.FaceImage.objects.filter(
+        tenant=tenant, kind=kind.value, collection_id=collection_id
+    ).count()
+    return DeletionPreview(persons, faces, stored)
+
+
+def collection_delete(
+    *, tenant: Tenant, user: Any, kind: CollectionKind, collection_id: str
+) -> int:
+    """Delete the collection and everything faceadmin keeps about it; returns images dropped.
+
+    A collection that is already gone on the provider's side is cleaned up locally too,
+    and the NotFound error is still raised so the operator hears about it."""
+    with _audited(
+        action="collection.delete",
+        tenant=tenant,
+        user=user,
+        target_kind=kind.value,
+        target_id=collection_id,
+    ):
+        try:
+            _op(tenant, kind, "delete")(**_ids(kind, collection_id))
+        finally:
+            dropped = _forget_collection(tenant=tenant, kind=kind, collection_id=collection_id)
+    return dropped
+
+
+def _forget_collection(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> int:
+    where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}
+    with transaction.atomic():
+        dropped = imagestore.face_images_delete(
+            tenant=tenant, kind=kind, collection_id=collection_id
+        )
+        CollectionChange.objects.filter(**where).delete()
+        DuplicateScan.objects.filter(**where).delete()
+        PendingPhoto.objects.filter(**where).delete()
+    return dropped
+
+
+# --- persons -------------------------------------------------------------------------------
+
+
+def person_page(
+    *,
+    tenant: Tenant,
+    kind: CollectionKind,
+    group_id: str,
+    start: str | None = None,
+    top: int = 50,
+) -> Page[Person]:
+    """One page of persons (one API call); each comes with its persistedFaceIds."""
+    items = _op(tenant, kind, "person_list")(**_ids(kind, group_id), start=start, top=top + 1)
+    return _page(items, start, top, lambda p: p.person_id)
+
+
+def person_get(*, tenant: Tenant, kind: CollectionKind, group_id: str, person_id: str) -> Person:
+    person: Person = _op(tenant, kind, "person_get")(**_ids(kind, group_id), person_id=person_id)
+    return person
+
+
+def person_create(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    group_id: str,
+    name: str,
+    user_data: str | None = None,
+) -> str:
+    """Create a person in a (large) person group; returns the personId."""
+    with _audited(
+        action="person.create",
+        tenant=tenant,
+        user=user,
+        target_kind="person",
+        target_id="",
+        reason=f"{kind.value} {group_id}",
+    ) as note:
+        person_id: str = _op(tenant, kind, "person_create")(
+            **_ids(kind, group_id), name=name, user_data=user_data_or_none(user_data)
+        )
+        note.target_id = person_id
+    _mark_changed(tenant=tenant, kind=kind, collection_id=group_id, action="person.create")
+    return person_id
+
+
+def person_update(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    group_id: str,
+    person_id: str,
+    name: str,
+    user_data: str | None,
+) -> None:
+    with _audited(
+        action="person.update",
+        tenant=tenant,
+        user=user,
+        target_kind="person",
+        target_id=person_id,
+        reason=f"{kind.value} {group_id}",
+    ):
+        _op(tenant, kind, "person_update")(
+            **_ids(kind, group_id), person_id=person_id, name=name, user_data=user_data or ""
+        )
+
+
+def person_delete(
+    *, tenant: Tenant, user: Any, kind: CollectionKind, group_id: str, person_id: str
+) -> int:
+    """Delete the person and its stored images; returns how many images were dropped."""
+    with _audited(
+        action="person.delete",
+        tenant=tenant,
+        user=user,
+        target_kind="person",
+        target_id=person_id,
+        reason=f"{kind.value} {group_id}",
+    ):
+        try:
+            _op(tenant, kind, "person_delete")(**_ids(kind, group_id), person_id=person_id)
+        except NotFoundError:
+            imagestore.face_images_delete(
+                tenant=tenant, kind=kind, collection_id=group_id, person_id=person_id
+            )
+            raise
+    dropped = imagestore.face_images_delete(
+        tenant=tenant, kind=kind, collection_id=group_id, person_id=person_id
+    )
+    _mark_changed(tenant=tenant, kind=kind, collection_id=group_id, action="person.delete")
+    return dropped
+
+
+def person_add_face(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    group_id: str,
+    person_id: str,
+    image: bytes,
+    filename: str,
+    target_face: FaceRectangle | None = None,
+    user_data: str | None = None,
+) -> PersistedFace:
+    """Enroll a face of `image` for the person, keep its thumbnail/original, audit it.
+
+    Without `target_face` the photo is detected first, so the stored thumbnail shows the face
+    that was enrolled (one extra call); a photo with several faces then fails as the provider
+    says, because the operator has to pick one."""
+    return _add_face(
+        tenant=tenant,
+        user=user,
+        kind=kind,
+        collection_id=group_id,
+        person_id=person_id,
+        image=image,
+        filename=filename,
+        target_face=target_face,
+        user_data=user_data,
+    )
+
+
+def person_delete_face(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    group_id: str,
+    person_id: str,
+    persisted_face_id: str,
+) -> None:
+    _delete_face(
+        tenant=tenant,
+        user=user,
+        kind=kind,
+        collection_id=group_id,
+        person_id=person_id,
+        persisted_face_id=persisted_face_id,
+    )
+
+
+# --- faces (persons and face lists alike) -----------------------------------------------
+
+
+def photo_detect(*, tenant: Tenant, image: bytes) -> list[FaceRectangle]:
+    """The faces in a photo, largest first, with the detection model enrolling uses."""
+    faces = _client(tenant).detect_with_stream(
+        image=image, return_face_id=False, detection_model=DETECTION_MODEL
+    )
+    return [face.rectangle for face in faces]
+
+
+def _add_face(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    collection_id: str,
+    person_id: str,
+    image: bytes,
+    filename: str,
+    target_face: FaceRectangle | None,
+    user_data: str | None,
+) -> PersistedFace:
+    where = f"{kind.value} {collection_id}" + (f" person {person_id}" if person_id else "")
+    with _audited(
+        action="face.add",
+        tenant=tenant,
+        user=user,
+        target_kind="face",
+        target_id="",
+        reason=f"{where}, file {filename}",
+    ) as note:
+        if target_face is None:
+            found = photo_detect(tenant=tenant, image=image)
+            if len(found) == 1:
+                target_face = found[0]
+        call = _op(
+            tenant, kind, "person_add_face_from_stream" if person_id else "add_face_from_stream"
+        )
+        extra = {"person_id": person_id} if person_id else {}
+        persisted_face_id: str = call(
+            **_ids(kind, collection_id),
+            **extra,
+            image=image,
+            user_data=user_data_or_none(user_data),
+            target_face=target_face,
+            detection_model=DETECTION_MODEL,
+        )
+        note.target_id = persisted_face_id
+    imagestore.face_image_save(
+        tenant=tenant,
+        user=user,
+        kind=kind,
+        collection_id=collection_id,
+        person_id=person_id,
+        persisted_face_id=persisted_face_id,
+        image=image,
+        filename=filename,
+        face=target_face,
+        user_data=user_data,
+    )
+    _mark_changed(tenant=tenant, kind=kind, collection_id=collection_id, action="face.add")
+    return PersistedFace(persisted_face_id, user_data_or_none(user_data))
+
+
+def _delete_face(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    collection_id: str,
+    person_id: str,
+    persisted_face_id: str,
+) -> None:
+    where = f"{kind.value} {collection_id}" + (f" person {person_id}" if person_id else "")
+    with _audited(
+        action="face.delete",
+        tenant=tenant,
+        user=user,
+        target_kind="face",
+        target_id=persisted_face_id,
+        reason=where,
+    ):
+        extra = {"person_id": person_id} if person_id else {}
+        action = "person_delete_face" if person_id else "delete_face"
+        try:
+            _op(tenant, kind, action)(
+                **_ids(kind, collection_id), **extra, persisted_face_id=persisted_face_id
+            )
+        except NotFoundError:
+            # Gone on the provider's side already: its image must not linger here.
+            imagestore.face_images_delete(
+                tenant=tenant,
+                kind=kind,
+                collection_id=collection_id,
+                persisted_face_id=persisted_face_id,
+            )
+            raise
+    imagestore.face_images_delete(
+        tenant=tenant, kind=kind, collection_id=collection_id, persisted_face_id=persisted_face_id
+    )
+    _mark_changed(tenant=tenant, kind=kind, collection_id=collection_id, action="face.delete")
+
+
+# --- face lists ------------------------------------------------------------------------------
+
+
+def face_list_add_face(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    list_id: str,
+    image: bytes,
+    filename: str,
+    target_face: FaceRectangle | None = None,
+    user_data: str | None = None,
+) -> PersistedFace:
+    """Add a face to a face list or large face list, keeping its image (as person_add_face)."""
+    return _add_face(
+        tenant=tenant,
+        user=user,
+        kind=kind,
+        collection_id=list_id,
+        person_id="",
+        image=image,
+        filename=filename,
+        target_face=target_face,
+        user_data=user_data,
+    )
+
+
+def face_list_delete_face(
+    *, tenant: Tenant, user: Any, kind: CollectionKind, list_id: str, persisted_face_id: str
+) -> None:
+    _delete_face(
+        tenant=tenant,
+        user=user,
+        kind=kind,
+        collection_id=list_id,
+        person_id="",
+        persisted_face_id=persisted_face_id,
+    )
+
+
+def face_list_page(
+    *,
+    tenant: Tenant,
+    kind: CollectionKind,
+    list_id: str,
+    start: str | None = None,
+    top: int = 100,
+) -> tuple[Collection, Page[PersistedFace]]:
+    """The list and one page of its faces.
+
+    A face list comes whole with its GET (one call, at most 1,000 faces, no paging); a large
+    face list takes its GET plus one ListFaces call per page."""
+    collection = collection_get(tenant=tenant, kind=kind, collection_id=list_id)
+    if kind == CollectionKind.FACE_LIST:
+        faces = list(collection.persisted_faces or ())
+        return collection, Page(faces, None, len(faces), None)
+    items = _client(tenant).large_face_list_list_faces(
+        large_face_list_id=list_id, start=start, top=top + 1
+    )
+    return collection, _page(items, start, top, lambda f: f.persisted_face_id)
+
+
+def face_list_faces(
+    *, tenant: Tenant, kind: CollectionKind, list_id: str
+) -> Iterator[PersistedFace]:
+    """Every face of a face list or large face list (pages of 1,000 for a large one)."""
+    client = _client(tenant)
+    if kind == CollectionKind.FACE_LIST:
+        yield from client.face_list_get(face_list_id=list_id).persisted_faces or ()
+    else:
+        yield from client.iter_large_face_list_faces(large_face_list_id=list_id)
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def collection_train(
+    *, tenant: Tenant, user: Any, kind: CollectionKind, collection_id: str
+) -> None:
+    """Queue training; the provider answers at once and trains in the background."""
+    with _audited(
+        action="collection.train",
+        tenant=tenant,
+        user=user,
+        target_kind=kind.value,
+        target_id=collection_id,
+    ):
+        _op(tenant, kind, "train")(**_ids(kind, collection_id))
+
+
+def training_status(
+    *, tenant: Tenant, kind: CollectionKind, collection_id: str
+) -> TrainingStatus | None:
+    """The provider's training status; None when never trained (and for face lists, which
+    need no training)."""
+    if kind not in TRAINABLE_KINDS:
+        return None
+    try:
+        status: TrainingStatus = _op(tenant, kind, "get_training_status")(
+            **_ids(kind, collection_id)
+        )
+    except NotTrainedError:
+        return None
+    return status
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """What the training panel shows."""
+
+    status: TrainingStatus | None
+    changed_at: datetime | None
+    now: datetime
+
+    @property
+    def running(self) -> bool:
+        return self.status is not None and not self.status.is_finished
+
+    @property
+    def duration(self) -> timedelta | None:
+        """From queueing to the last action (or until now while it runs)."""
+        if self.status is None:
+            return None
+        end = self.now if self.running else self.status.last_action
+        if end is None:
+            return None
+        return max(end - self.status.created, timedelta(0))
+
+    @property
+    def duration_text(self) -> str:
+        duration = self.duration
+        if duration is None:
+            return ""
+        seconds = duration.total_seconds()
+        if seconds < 10:
+            return f"{seconds:.1f} s"
+        minutes, secs = divmod(round(seconds), 60)
+        return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+    @property
+    def last_successful(self) -> datetime | None:
+        if self.status is None:
+            return None
+        if self.status.last_successful_training is not None:
+            return self.status.last_successful_training
+        # Azure's v1.0 answer may omit it; a succeeded status is itself the last success.
+        return self.status.last_action if self.status.status == "succeeded" else None
+
+    @property
+    def needs_training(self) -> bool:
+        """Persons or faces changed through faceadmin after the data the last (or running)
+        training read. Changes made elsewhere are not known here."""
+        if self.changed_at is None:
+            return False
+        if self.status is None:
+            return True
+        # Training reads the collection when it starts (`created`); a failed run leaves the
+        # last successful one in force.
+        failed = self.status.status == "failed"
+        reference = self.last_successful if failed else self.status.created
+        return reference is None or self.changed_at > reference
+
+
+def training_state(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> TrainingState:
+    status = training_status(tenant=tenant, kind=kind, collection_id=collection_id)
+    marker = CollectionChange.objects.filter(
+        tenant=tenant, kind=kind.value, collection_id=collection_id
+    ).first()
+    return TrainingState(status, marker.changed_at if marker else None, timezone.now())
+
+
+# --- userData ------------------------------------------------------------------------------
+
+USER_DATA_LIMITS = {"collection": 16 * 1024, "person": 16 * 1024, "face": 1024}
+
+
+def user_data_problem(text: str, *, limit: int) -> str | None:
+    """Why this userData is refused (empty or JSON, at most `limit` bytes), or None."""
+    if not text:
+        return None
+    if len(text.encode("utf-8")) > limit:
+        return f"userData is {len(text.encode('utf-8')):,} bytes; the limit is {limit:,} bytes."
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return f"userData must be valid JSON (or empty): {exc}."
+    return None

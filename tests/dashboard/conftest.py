@@ -1,0 +1,52 @@
+"""Fixtures for the dashboard tests: photos, and collections on the embedded engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faceadmin.faceapi import services
+from faceadmin.faceapi.types import CollectionKind
+from faceadmin.tenants.models import Tenant
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def photo(name: str) -> bytes:
+    """A test photo by its path under tests/data, e.g. "enroll/barack_obama/1.jpg"."""
+    return (DATA / name).read_bytes()
+
+
+@pytest.fixture
+def operator(local_members: dict[str, Any]) -> Any:
+    return local_members["operator"]
+
+
+@pytest.fixture
+def group(local_tenant: Tenant, operator: Any) -> str:
+    """An empty person group "staff" (recognition_04) on the embedded engine."""
+    services.collection_create(
+        tenant=local_tenant,
+        user=operator,
+        kind=CollectionKind.PERSON_GROUP,
+        collection_id="staff",
+        name="Staff",
+        recognition_model="recognition_04",
+    )
+    return "staff"
+
+
+@pytest.fixture
+def face_list(local_tenant: Tenant, operator: Any) -> str:
+    """An empty face list "visitors" on the embedded engine."""
+    services.collection_create(
+        tenant=local_tenant,
+        user=operator,
+        kind=CollectionKind.FACE_LIST,
+        collection_id="visitors",
+        name="Visitors",
+        recognition_model="recognition_04",
+    )
+    return "visitors"
