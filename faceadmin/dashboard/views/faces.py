@@ -18,7 +18,7 @@ _CONTENT_TYPES = {
 }
 
 
-def _private_file(field: object, *, filename: str = "") -> FileResponse:
+def _private_file(field: object) -> FileResponse:
     name = getattr(field, "name", "")
     if not name:
         raise Http404("No image stored.")
@@ -28,9 +28,7 @@ def _private_file(field: object, *, filename: str = "") -> FileResponse:
         raise Http404("The stored image file is missing.") from None
     extension = name.rsplit(".", 1)[-1].lower()
     response = FileResponse(
-        handle,
-        content_type=_CONTENT_TYPES.get(extension, "application/octet-stream"),
-        filename=filename or None,
+        handle, content_type=_CONTENT_TYPES.get(extension, "application/octet-stream")
     )
     # Face photos: private to the browser, never kept by shared caches.
     response["Cache-Control"] = "private, max-age=3600"
