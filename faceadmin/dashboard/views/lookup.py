@@ -1,5 +1,339 @@
-"""Placeholder: routes are added with the views."""
+"""Photo lookup: detect and identify, verify, find similar, group; enroll from a result.
 
-from django.urls import URLPattern
+Photos are never stored by these views. With JavaScript the page shows the chosen file
+itself (an object URL) and the server answers with the overlay and the tables only; a plain
+POST gets the photo back inline as a data: URI. Enrolling re-posts the same file (the file
+input still holds it) with the chosen face rectangle. Grouping answers with face crops
+inside the page, which the page posts back to create a person from a cluster.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from faceadmin.dashboard.forms_lookup import (
+    ClusterForm,
+    EnrollForm,
+    GroupForm,
+    LookupForm,
+    SimilarForm,
+    VerifyForm,
+)
+from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.lookup import (
+    LIST_KINDS,
+    PERSON_KINDS,
+    PhotoError,
+    cluster_enroll,
+    collection_options,
+    person_options,
+    photo_detect,
+    photo_enroll_face,
+    photo_find_similar,
+    photo_group,
+    photo_identify,
+    photo_verify,
+)
+from faceadmin.faceapi.services import ApiErrorView
+from faceadmin.tenants.access import TenantRequest, tenant_view
+from faceadmin.tenants.models import Role
+
+PAGE = "dashboard/lookup.html"
+VERIFY = "dashboard/lookup_verify.html"
+SIMILAR = "dashboard/lookup_similar.html"
+GROUP = "dashboard/lookup_group.html"
+
+
+def _base_url(request: TenantRequest) -> str:
+    """Where the shown curl command sends its request."""
+    if request.tenant.is_embedded:
+        return request.build_absolute_uri("/face/v1.0")
+    return request.tenant.endpoint_url.rstrip("/") + "/face/v1.0"
+
+
+def _respond(
+    request: TenantRequest, template: str, context: dict[str, Any], *, form_ok: bool = True
+) -> HttpResponse:
+    """The result fragment for htmx, else the whole page (400 when the form was refused)."""
+    context.setdefault("inline_photo", not request.htmx)
+    context["engine_private_urls"] = settings.FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS
+    detection = context.get("detection")
+    if detection is not None and detection.call is not None:
+        context["curl"] = detection.call.curl(
+            base_url=_base_url(request),
+            masked_key=request.tenant.primary_key_masked or "<your key>",
+            filename=detection.photo.filename,
+        )
+    if request.htmx and request.method == "POST":
+        return render(request, f"{template}#result", context)
+    return render(request, template, context, status=200 if form_ok else 400)
+
+
+def _run(context: dict[str, Any], key: str, call: Any) -> None:
+    """Call a lookup service; a bad photo or a provider error becomes a plain message."""
+    try:
+        context[key] = call()
+    except PhotoError as exc:
+        context["problem"] = str(exc)
+    except FaceApiError as exc:
+        context["api_error"] = ApiErrorView.of(exc)
+
+
+def _files_refused(request: TenantRequest) -> str | None:
+    """Django refuses more than DATA_UPLOAD_MAX_NUMBER_FILES files before a form sees them."""
+    try:
+        request.FILES  # noqa: B018 - parses the upload
+    except TooManyFilesSent:
+        return f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} photos at once."
+    except RequestDataTooBig:
+        return "That upload is too large; send fewer or smaller photos."
+    return None
+
+
+@tenant_view(Role.OPERATOR)
+def lookup(request: TenantRequest) -> HttpResponse:
+    """Detect every face on a photo, and identify them against the tenant's groups."""
+    context: dict[str, Any] = {"section": "detect"}
+    try:
+        groups = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
+    except FaceApiError as exc:
+        groups, context["api_error"] = [], ApiErrorView.of(exc)
+    refused = _files_refused(request) if request.method == "POST" else None
+    bound = request.method == "POST" and refused is None
+    form = LookupForm(
+        request.POST if bound else None, request.FILES if bound else None, groups=groups
+    )
+    context.update(form=form, groups=groups, problem=refused)
+    if bound and form.is_valid():
+        data = form.cleaned_data
+        context["photo"] = data["picture"]
+        if request.POST.get("action") == "identify":
+            _run(
+                context,
+                "identification",
+                lambda: photo_identify(
+                    tenant=request.tenant,
+                    photo=data["picture"],
+                    settings=form.detect_settings(),
+                    group_refs=form.group_refs(),
+                    max_candidates=data["max_candidates"],
+                    confidence_threshold=data["threshold"],
+                ),
+            )
+            if "identification" in context:
+                context["detection"] = context["identification"].detection
+        else:
+            _run(
+                context,
+                "detection",
+                lambda: photo_detect(
+                    tenant=request.tenant, photo=data["picture"], settings=form.detect_settings()
+                ),
+            )
+    return _respond(request, PAGE, context, form_ok=not form.errors and refused is None)
+
+
+@tenant_view(Role.OPERATOR)
+@require_POST
+def lookup_enroll(request: TenantRequest) -> HttpResponse:
+    """Enroll a face of a lookup result: to the candidate person, or to a new person."""
+    form = EnrollForm(request.POST, request.FILES)
+    text, ok = "", False
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            enrollment = photo_enroll_face(
+                tenant=request.tenant,
+                user=request.user,
+                group=data["group_ref"],
+                photo=data["picture"],
+                target_face=data["target"],
+                person_id=data["person_id"],
+                new_person_name=data.get("new_name") or "",
+                user_data=data.get("new_user_data") or None,
+            )
+        except PhotoError as exc:
+            text = str(exc)
+        except FaceApiError as exc:
+            error = ApiErrorView.of(exc)
+            text = f"{error.title} {error.message}"
+        else:
+            ok = True
+            where = data["group_ref"].id
+            text = (
+                f"Created {data['new_name'].strip()} in {where} and enrolled the face."
+                if enrollment.created
+                else f"Enrolled the face to the chosen person in {where}."
+            ) + " Train the group so that identify uses it."
+    else:
+        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if request.htmx:
+        response = render(request, f"{PAGE}#flash", {"flash_ok": ok, "flash_text": text})
+        response["HX-Retarget"] = "#lookup-flash"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    (messages.success if ok else messages.error)(request, text)
+    return redirect("dashboard:lookup", request.tenant.slug)
+
+
+@tenant_view(Role.OPERATOR)
+def lookup_verify(request: TenantRequest) -> HttpResponse:
+    """Two photos, or a photo and a person: the same person?"""
+    context: dict[str, Any] = {"section": "verify"}
+    try:
+        people = person_options(tenant=request.tenant)
+    except FaceApiError as exc:
+        people, context["api_error"] = [], ApiErrorView.of(exc)
+    bound = request.method == "POST"
+    form = VerifyForm(
+        request.POST if bound else None, request.FILES if bound else None, people=people
+    )
+    context["form"] = form
+    if bound and form.is_valid():
+        data = form.cleaned_data
+        _run(
+            context,
+            "verification",
+            lambda: photo_verify(
+                tenant=request.tenant,
+                settings=form.detect_settings(),
+                first=data["picture"],
+                first_face=data["target1"],
+                second=data.get("picture2"),
+                second_face=data["target2"],
+                group=data.get("group_ref"),
+                person_id=data.get("person_id"),
+            ),
+        )
+    return _respond(request, VERIFY, context, form_ok=not form.errors)
+
+
+@tenant_view(Role.OPERATOR)
+def lookup_similar(request: TenantRequest) -> HttpResponse:
+    """The faces of a face list most like a face of the photo."""
+    context: dict[str, Any] = {"section": "similar"}
+    try:
+        lists = collection_options(tenant=request.tenant, kinds=LIST_KINDS)
+    except FaceApiError as exc:
+        lists, context["api_error"] = [], ApiErrorView.of(exc)
+    bound = request.method == "POST"
+    form = SimilarForm(
+        request.POST if bound else None, request.FILES if bound else None, lists=lists
+    )
+    context.update(form=form, lists=lists)
+    if bound and form.is_valid():
+        data = form.cleaned_data
+        _run(
+            context,
+            "search",
+            lambda: photo_find_similar(
+                tenant=request.tenant,
+                photo=data["picture"],
+                settings=form.detect_settings(),
+                face_list=data["list_ref"],
+                face=data["target"],
+                mode=data["mode"],
+                max_candidates=data["max_candidates"],
+            ),
+        )
+        if "search" in context:
+            context["detection"] = context["search"].detection
+    return _respond(request, SIMILAR, context, form_ok=not form.errors)
+
+
+@tenant_view(Role.OPERATOR)
+def lookup_group(request: TenantRequest) -> HttpResponse:
+    """Up to 100 photos: every face, grouped by likeness."""
+    context: dict[str, Any] = {"section": "group"}
+    try:
+        groups = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
+    except FaceApiError as exc:
+        groups, context["api_error"] = [], ApiErrorView.of(exc)
+    refused = _files_refused(request) if request.method == "POST" else None
+    bound = request.method == "POST" and refused is None
+    form = GroupForm(request.POST if bound else None, request.FILES if bound else None)
+    context.update(
+        form=form, groups=groups, problem=refused, cluster_form=ClusterForm(groups=groups)
+    )
+    if bound and form.is_valid():
+        data = form.cleaned_data
+        context["photo_problems"] = data.get("problems", [])
+        if data.get("pictures"):
+            _run(
+                context,
+                "grouping",
+                lambda: photo_group(
+                    tenant=request.tenant,
+                    photos=data["pictures"],
+                    settings=form.detect_settings(),
+                ),
+            )
+    return _respond(request, GROUP, context, form_ok=not form.errors and refused is None)
+
+
+@tenant_view(Role.OPERATOR)
+@require_POST
+def lookup_cluster_person(request: TenantRequest) -> HttpResponse:
+    """Create a person from a cluster of the group page, enrolling every face of it."""
+    text, ok = "", False
+    try:
+        groups = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
+    except FaceApiError as exc:
+        error = ApiErrorView.of(exc)
+        groups, text = [], f"{error.title} {error.message}"
+    form = ClusterForm(request.POST, groups=groups)
+    if text:
+        pass
+    elif form.is_valid():
+        data = form.cleaned_data
+        try:
+            enrollment = cluster_enroll(
+                tenant=request.tenant,
+                user=request.user,
+                group=data["group_ref"],
+                name=data["name"],
+                crops=form.crops,
+                user_data=data.get("user_data") or None,
+            )
+        except PhotoError as exc:
+            text = str(exc)
+        except FaceApiError as exc:
+            error = ApiErrorView.of(exc)
+            text = f"{error.title} {error.message}"
+        else:
+            ok = True
+            text = (
+                f"Created {data['name']} in {data['group_ref'].id} with "
+                f"{len(enrollment.persisted_face_ids)} face(s). Train the group for identify "
+                "to use them."
+            )
+            if enrollment.failures:
+                text += " Not enrolled: " + "; ".join(enrollment.failures)
+    else:
+        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if request.htmx:
+        return render(request, f"{GROUP}#cluster-status", {"flash_ok": ok, "flash_text": text})
+    (messages.success if ok else messages.error)(request, text)
+    return redirect("dashboard:lookup_group", request.tenant.slug)
+
+
+urlpatterns = [
+    path("t/<slug:slug>/lookup/", lookup, name="lookup"),
+    path("t/<slug:slug>/lookup/enroll/", lookup_enroll, name="lookup_enroll"),
+    path("t/<slug:slug>/lookup/verify/", lookup_verify, name="lookup_verify"),
+    path("t/<slug:slug>/lookup/similar/", lookup_similar, name="lookup_similar"),
+    path("t/<slug:slug>/lookup/group/", lookup_group, name="lookup_group"),
+    path(
+        "t/<slug:slug>/lookup/group/person/",
+        lookup_cluster_person,
+        name="lookup_cluster_person",
+    ),
+]
