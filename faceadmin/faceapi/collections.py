@@ -792,3 +792,107 @@ def user_data_problem(text: str, *, limit: int) -> str | None:
     except ValueError as exc:
         return f"userData must be valid JSON (or empty): {exc}."
     return None
+
+
+# --- enrolling uploaded photos ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhotoOutcome:
+    """What became of one uploaded photo: enrolled, waiting for a pick, or failed."""
+
+    filename: str
+    status: str  # "enrolled" | "pick" | "failed"
+    faces: tuple[PersistedFace, ...] = ()
+    pending: PendingPhoto | None = None
+    error: FaceApiError | None = None
+    message: str = ""
+
+
+def photo_enroll(
+    *,
+    tenant: Tenant,
+    user: Any,
+    kind: CollectionKind,
+    collection_id: str,
+    person_id: str,
+    image: bytes,
+    filename: str,
+    user_data: str | None = None,
+) -> PhotoOutcome:
+    """Detect, then enroll the only face, or keep the photo for a pick when it has several.
+
+    `person_id` is empty for face lists. Provider errors come back in the outcome (one bad
+    photo must not stop an upload of twenty)."""
+    try:
+        found = photo_detect(tenant=tenant, image=image)
+        if not found:
+            return PhotoOutcome(filename, "failed", message="No face was found in this photo.")
+        if len(found) > 1:
+            pending = imagestore.pending_photo_save(
+                tenant=tenant,
+                user=user,
+                kind=kind,
+                collection_id=collection_id,
+                person_id=person_id,
+                image=image,
+                filename=filename,
+                user_data=user_data,
+                faces=found,
+            )
+            return PhotoOutcome(filename, "pick", pending=pending)
+        face = _add_face(
+            tenant=tenant,
+            user=user,
+            kind=kind,
+            collection_id=collection_id,
+            person_id=person_id,
+            image=image,
+            filename=filename,
+            target_face=found[0],
+            user_data=user_data,
+        )
+    except FaceApiError as exc:
+        return PhotoOutcome(filename, "failed", error=exc)
+    except imagestore.UnreadableImage:
+        return PhotoOutcome(filename, "failed", message="This file is not an image we can read.")
+    return PhotoOutcome(filename, "enrolled", faces=(face,))
+
+
+def pending_photo_enroll(
+    *, tenant: Tenant, user: Any, pending: PendingPhoto, faces: list[FaceRectangle]
+) -> PhotoOutcome:
+    """Enroll the picked faces of a pending photo; the photo is dropped once all are in."""
+    with pending.image.open("rb") as handle:
+        image = handle.read()
+    kind = CollectionKind(pending.kind)
+    enrolled: list[PersistedFace] = []
+    for rectangle in faces:
+        try:
+            enrolled.append(
+                _add_face(
+                    tenant=tenant,
+                    user=user,
+                    kind=kind,
+                    collection_id=pending.collection_id,
+                    person_id=pending.person_id,
+                    image=image,
+                    filename=pending.filename,
+                    target_face=rectangle,
+                    user_data=pending.user_data,
+                )
+            )
+        except FaceApiError as exc:
+            return PhotoOutcome(pending.filename, "failed", tuple(enrolled), pending, error=exc)
+    pending.delete()
+    return PhotoOutcome(pending.filename, "enrolled", tuple(enrolled))
+
+
+def pending_photos(
+    *, tenant: Tenant, kind: CollectionKind, collection_id: str, person_id: str
+) -> list[PendingPhoto]:
+    return list(
+        PendingPhoto.objects.filter(
+            tenant=tenant, kind=kind.value, collection_id=collection_id, person_id=person_id
+        ).order_by("created_at")
+    )

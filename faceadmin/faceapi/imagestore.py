@@ -12,12 +12,14 @@ import hashlib
 import io
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models import QuerySet
+from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
@@ -30,6 +32,7 @@ THUMBNAIL_SIZE = 160
 # Room around the face rectangle on each side, as a share of its size: enough to show hair and
 # chin, which is what operators recognise people by.
 THUMBNAIL_MARGIN = 0.35
+PENDING_TTL = timedelta(days=1)
 _ORIGINAL_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "WEBP": "webp"}
 
 
@@ -193,6 +196,8 @@ def pending_photo_save(
     user_data: str | None,
     faces: list[FaceRectangle],
 ) -> PendingPhoto:
+    # Picks nobody came back for are dropped after a day.
+    PendingPhoto.objects.filter(created_at__lt=timezone.now() - PENDING_TTL).delete()
     width, height = image_size(image)
     pending = PendingPhoto(
         tenant=tenant,

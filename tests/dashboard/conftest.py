@@ -50,3 +50,38 @@ def face_list(local_tenant: Tenant, operator: Any) -> str:
         recognition_model="recognition_04",
     )
     return "visitors"
+
+
+@pytest.fixture
+def api_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(method, path) of every face-API request sent while the test runs (a counting
+    wrapper around the real transport: the requests still go to the engine)."""
+    from faceadmin.faceapi.transport import HttpTransport
+
+    calls: list[tuple[str, str]] = []
+    real = HttpTransport.request
+
+    def counting(self: HttpTransport, method: str, path: str, **kwargs: Any) -> Any:
+        calls.append((method, path))
+        return real(self, method, path, **kwargs)
+
+    monkeypatch.setattr(HttpTransport, "request", counting)
+    return calls
+
+
+def enroll(tenant: Tenant, user: Any, group_id: str, name: str, *photos: str) -> str:
+    """A person with faces from tests/data, enrolled through the services."""
+    person_id = services.person_create(
+        tenant=tenant, user=user, kind=CollectionKind.PERSON_GROUP, group_id=group_id, name=name
+    )
+    for path in photos:
+        services.person_add_face(
+            tenant=tenant,
+            user=user,
+            kind=CollectionKind.PERSON_GROUP,
+            group_id=group_id,
+            person_id=person_id,
+            image=photo(path),
+            filename=path.rsplit("/", 1)[-1],
+        )
+    return person_id
