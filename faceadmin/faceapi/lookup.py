@@ -361,7 +361,7 @@ class Detection:
     @property
     def stroke(self) -> float:
         """Label size in the photo's pixels, so numbers stay readable at any scale."""
-        return max(12.0, max(self.photo.width, self.photo.height) / 45)
+        return max(12.0, max(self.photo.width, self.photo.height) / 28)
 
     @property
     def dot(self) -> float:

@@ -65,6 +65,7 @@ def _respond(
     """The result fragment for htmx, else the whole page (400 when the form was refused)."""
     context.setdefault("inline_photo", not request.htmx)
     context["engine_private_urls"] = settings.FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS
+    context["store_originals"] = settings.FACEADMIN_STORE_ORIGINALS
     detection = context.get("detection")
     if detection is not None and detection.call is not None:
         context["curl"] = detection.call.curl(
