@@ -155,7 +155,7 @@ class PersonFilterForm(forms.Form):
     q = forms.CharField(label="Filter this page by name", required=False, max_length=128)
     top = forms.TypedChoiceField(
         label="Per page",
-        choices=[(n, n) for n in (25, 50, 100, 200)],
+        choices=[(n, n) for n in (10, 25, 50, 100, 200)],
         coerce=int,
         required=False,
         empty_value=None,

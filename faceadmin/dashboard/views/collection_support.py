@@ -106,6 +106,10 @@ def render_form(
     return render(request, name, context, status=status)
 
 
+# Stands for "from the beginning" in a trail; ids never contain it.
+_FIRST = "~"
+
+
 class Pager:
     """start/top paging links. The provider only pages forward (`start` is the last id seen),
     so the way back is carried in the URL: `trail` lists the starts of the pages before."""
@@ -113,7 +117,7 @@ class Pager:
     def __init__(self, request: TenantRequest, *, next_start: str | None, **keep: Any) -> None:
         self.start = request.GET.get("start") or ""
         raw_trail = request.GET.get("trail", "")
-        self.trail = raw_trail.split(",") if raw_trail else []
+        self.trail = [s if s != _FIRST else "" for s in raw_trail.split(",")] if raw_trail else []
         self.next_start = next_start
         self.keep = {k: v for k, v in keep.items() if v not in (None, "")}
 
@@ -126,7 +130,7 @@ class Pager:
         if start:
             params["start"] = start
         if trail:
-            params["trail"] = ",".join(trail)
+            params["trail"] = ",".join(s or _FIRST for s in trail)
         return "?" + urlencode(params)
 
     @property
