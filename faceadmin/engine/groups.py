@@ -91,8 +91,9 @@ def group_update(
 def group_delete(*, account: Account, kind: Kind, group_id: str) -> None:
     group = group_get(account=account, kind=kind, group_id=group_id)
     training.ensure_not_training(group=group, kind=kind)
+    pk = group.pk
     group.delete()
-    training.training_files_delete(group=group)
+    training.training_files_delete(group_pk=pk)
 
 
 # --- persons ---------------------------------------------------------------------------------

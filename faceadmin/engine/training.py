@@ -247,7 +247,7 @@ def _train(pk: int, version: int) -> None:
     path = matrix_path(group, version)
     _save_atomically(path, matrix)
     if _finish(pk, version, TrainingStatus.SUCCEEDED, ""):
-        _remove_files(group, keep=path)
+        _remove_files(group.pk, keep=path)
     else:
         path.unlink(missing_ok=True)
 
@@ -333,15 +333,15 @@ def _save_atomically(path: Path, matrix: Matrix) -> None:
         raise
 
 
-def _remove_files(group: PersonGroup, keep: Path | None = None) -> None:
-    for path in _directory().glob(f"group-{group.pk}-v*.npz"):
+def _remove_files(group_pk: int, keep: Path | None = None) -> None:
+    for path in _directory().glob(f"group-{group_pk}-v*.npz"):
         if path != keep:
             path.unlink(missing_ok=True)
 
 
-def training_files_delete(*, group: PersonGroup) -> None:
-    """Remove a deleted group's matrices."""
-    _remove_files(group)
+def training_files_delete(*, group_pk: int) -> None:
+    """Remove the matrices of a deleted group."""
+    _remove_files(group_pk)
 
 
 # --- serving the last successful training ---------------------------------------------------
