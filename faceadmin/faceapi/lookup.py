@@ -118,6 +118,9 @@ _EXIF_ORIENTATION: Final = 0x0112
 _THUMB_PX: Final = 96
 _CROP_FACE_PX: Final = 200  # enrollment crops keep the face at most this wide
 _CROP_MARGIN: Final = 0.5  # ... with half a face of context on every side
+# Crops travel back as form fields (~50 KB each in base64); Django refuses a POST whose
+# fields pass DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so one step enrolls at most this many.
+MAX_CLUSTER_ENROLL: Final = 40
 
 
 class PhotoError(ValueError):
@@ -994,6 +997,12 @@ class Cluster:
     number: int
     faces: tuple[ClusterFace, ...]
     messy: bool = False
+
+    @property
+    def enroll_faces(self) -> tuple[ClusterFace, ...]:
+        """The faces "create a person from this cluster" sends (the largest cluster's
+        first MAX_CLUSTER_ENROLL); more can be added on the person's page later."""
+        return self.faces[:MAX_CLUSTER_ENROLL]
 
 
 @dataclass(frozen=True)

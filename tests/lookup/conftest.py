@@ -6,8 +6,12 @@ need a trained group are transactional (`django_db(transaction=True)`).
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +101,15 @@ def make_group(
 def people(local_tenant: Tenant, operator: Any) -> dict[str, str]:
     """A trained person group "people" (recognition_04) of the five enrolled persons."""
     return make_group(local_tenant, operator, "people", ENROLL)
+
+
+@pytest.fixture
+def photo_server() -> Iterator[str]:
+    """tests/data over HTTP on localhost (the test settings let the engine fetch it)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(DATA))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

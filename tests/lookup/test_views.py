@@ -286,3 +286,34 @@ def test_a_provider_failure_is_shown_not_raised(client_as: Any, tenant: Tenant) 
     assert response.status_code == 200
     assert "The provider&#x27;s quota for this is used up." in html
     assert "Out of calls this month." in html
+
+
+def test_a_photo_url_is_drawn_over_the_remote_image(
+    operator_client: Any, photo_server: str
+) -> None:
+    url = f"{photo_server}/multi/kit_harington_rose_leslie.jpg"
+    html = operator_client.post(
+        "/t/local/lookup/",
+        {
+            "url": url,
+            "action": "detect",
+            "detection_model": "detection_01",
+            "recognition_model": "recognition_04",
+            "max_candidates": 3,
+        },
+        **HTMX,
+    ).content.decode()
+    assert boxes(html) == 2
+    assert f'src="{url}"' in html and "data-fit" in html  # the browser sizes the overlay
+    assert "Enroll this face" not in html and "new_person" not in html  # needs the bytes
+
+
+def test_more_than_100_photos_get_a_plain_message(operator_client: Any) -> None:
+    files = [SimpleUploadedFile(f"{i}.jpg", b"x", "image/jpeg") for i in range(101)]
+    response = operator_client.post(
+        "/t/local/lookup/group/",
+        {"photos": files, "detection_model": "detection_01", "recognition_model": "recognition_04"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert "Send at most 100 photos at once." in response.content.decode()
