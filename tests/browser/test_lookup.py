@@ -96,6 +96,16 @@ def test_verify_tells_same_and_different(operator_page: Any, live_server: Any) -
     page.locator('[data-testid="verdict"][data-identical="false"]').wait_for(timeout=30000)
     assert page.get_by_role("heading", name="Not the same person").is_visible()
     screenshot(page, "lookup-verify-different")
+    # Photo A with two faces: the largest (Biden) is used first; clicking Obama's box
+    # picks him and verifies again.
+    page.set_input_files("#id_photo", str(DATA / "multi/two_people.jpg"))
+    page.set_input_files("#id_photo2", str(DATA / "probe/barack_obama.jpg"))
+    page.get_by_role("button", name="Verify").click()
+    page.locator('[data-testid="verdict"][data-identical="false"]').wait_for(timeout=30000)
+    page.locator('g.lk-face[data-pick="face1"][data-face="2"]').click()
+    page.locator('[data-testid="verdict"][data-identical="true"]').wait_for(timeout=30000)
+    assert page.get_by_role("heading", name="Photo A, face 2 of 2").is_visible()
+    screenshot(page, "lookup-verify-picked")
 
 
 def owner(path: str) -> str:
