@@ -60,7 +60,13 @@ def operator(local_members: dict[str, Any]) -> Any:
 
 
 def make_group(
-    tenant: Tenant, user: Any, group_id: str, people: dict[str, str], *, train: bool = True
+    tenant: Tenant,
+    user: Any,
+    group_id: str,
+    people: dict[str, str],
+    *,
+    train: bool = True,
+    recognition_model: str = "recognition_04",
 ) -> dict[str, str]:
     """A person group with one person per entry (name -> photo); returns name -> personId."""
     services.collection_create(
@@ -69,7 +75,7 @@ def make_group(
         kind=PG,
         collection_id=group_id,
         name=group_id.title(),
-        recognition_model="recognition_04",
+        recognition_model=recognition_model,
     )
     ids = {}
     for name, path in people.items():

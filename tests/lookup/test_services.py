@@ -159,6 +159,26 @@ def test_it_merges_candidates_of_several_groups_and_warns_about_untrained_ones(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_groups_of_different_recognition_models_are_searched_together(
+    local_tenant: Tenant, operator: Any, people: dict[str, str]
+) -> None:
+    make_group(
+        local_tenant, operator, "legacy", {"old kit": "enroll/kit_harington/1.jpg"},
+        recognition_model="recognition_01",
+    )  # fmt: skip
+    result = photo_identify(
+        tenant=local_tenant, photo=upload("multi/kit_harington_rose_leslie.jpg"),
+        settings=DetectSettings(), max_candidates=3,
+    )  # fmt: skip
+    assert sorted(c.id for c in result.searched) == ["legacy", "people"]
+    assert result.skipped == ()
+    kit = max(result.faces, key=lambda f: f.box.rect.left)  # Kit is on the right
+    assert {"kit_harington", "old kit"} <= {c.name for c in kit.candidates}
+    # The overlay is drawn from the operator's model; one more detect served the old group.
+    assert result.detection.settings.recognition_model == "recognition_04"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_named_groups_that_cannot_answer_are_skipped_not_fatal(
     local_tenant: Tenant, people: dict[str, str]
 ) -> None:
