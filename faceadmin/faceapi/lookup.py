@@ -569,22 +569,28 @@ class Identification:
 
 
 def _identify_targets(
-    tenant: Tenant, client: AzureFaceClient, group_refs: Sequence[GroupRef] | None
+    tenant: Tenant,
+    client: AzureFaceClient,
+    group_refs: Sequence[GroupRef] | None,
+    known: Sequence[Collection] | None,
 ) -> tuple[list[Collection], list[SkippedGroup]]:
+    """The groups to search; `known` (a listing the caller has already made, with
+    recognition models) saves listing or fetching them again."""
     if group_refs is None:
-        collections = [c for kind in PERSON_KINDS for c in _list_collections(client, kind)]
-    else:
-        collections = []
-        skipped = []
-        for ref in dict.fromkeys(group_refs):
-            if ref.kind not in PERSON_KINDS:
-                raise PhotoError(f"{ref} is not a person group.")
-            try:
-                collections.append(_get_collection(client, ref))
-            except NotFoundError:
-                skipped.append(SkippedGroup(ref, ref.id, "it does not exist (any more)"))
-        return _split_trained(tenant, collections, skipped)
-    return _split_trained(tenant, collections, [])
+        if known is None:
+            known = [c for kind in PERSON_KINDS for c in _list_collections(client, kind)]
+        return _split_trained(tenant, [c for c in known if c.kind in PERSON_KINDS], [])
+    by_ref = {GroupRef(c.kind, c.id): c for c in known or () if c.recognition_model}
+    collections = []
+    skipped = []
+    for ref in dict.fromkeys(group_refs):
+        if ref.kind not in PERSON_KINDS:
+            raise PhotoError(f"{ref} is not a person group.")
+        try:
+            collections.append(by_ref.get(ref) or _get_collection(client, ref))
+        except NotFoundError:
+            skipped.append(SkippedGroup(ref, ref.id, "it does not exist (any more)"))
+    return _split_trained(tenant, collections, skipped)
 
 
 def _split_trained(
@@ -609,18 +615,20 @@ def photo_identify(
     group_refs: Sequence[GroupRef] | None = None,
     max_candidates: int = 3,
     confidence_threshold: float | None = None,
+    known: Sequence[Collection] | None = None,
 ) -> Identification:
     """Who is on the photo: every face against several person groups at once.
 
     `group_refs` None means every trained person group and large person group of the
-    tenant. Collections that cannot answer (never trained, training, failed, gone) are
-    skipped and named in `skipped`. Faces are detected once per recognition model the
-    groups use (identify refuses faces of another model), candidates of all groups are
-    merged per face, best first, `max_candidates` kept.
+    tenant (`known`: the caller's listing of them, to save listing again). Collections
+    that cannot answer (never trained, training, failed, gone) are skipped and named in
+    `skipped`. Faces are detected once per recognition model the groups use (identify
+    refuses faces of another model), candidates of all groups are merged per face, best
+    first, `max_candidates` kept.
     """
     lookup = _Lookup(tenant)
     client = lookup.client
-    targets, skipped = _identify_targets(tenant, client, group_refs)
+    targets, skipped = _identify_targets(tenant, client, group_refs, known)
     models = list(dict.fromkeys(c.recognition_model or "recognition_01" for c in targets))
     if settings.recognition_model in models:  # the operator's choice draws the overlay
         models.remove(settings.recognition_model)

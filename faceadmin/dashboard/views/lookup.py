@@ -127,6 +127,7 @@ def lookup(request: TenantRequest) -> HttpResponse:
                     group_refs=form.group_refs(),
                     max_candidates=data["max_candidates"],
                     confidence_threshold=data["threshold"],
+                    known=groups if "api_error" not in context else None,
                 ),
             )
             if "identification" in context:
