@@ -143,47 +143,62 @@ def lookup(request: TenantRequest) -> HttpResponse:
     return _respond(request, PAGE, context, form_ok=not form.errors and refused is None)
 
 
+def _api_text(exc: FaceApiError) -> str:
+    error = ApiErrorView.of(exc)
+    return f"{error.title} {error.message}"
+
+
+def _form_errors(form: Any) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _answer(
+    request: TenantRequest, ok: bool, text: str, *, fragment: str, page: str
+) -> HttpResponse:
+    """An enroll outcome: a message fragment for htmx, else a flash message and redirect."""
+    if request.htmx:
+        return render(request, fragment, {"flash_ok": ok, "flash_text": text})
+    (messages.success if ok else messages.error)(request, text)
+    return redirect(page, request.tenant.slug)
+
+
 @tenant_view(Role.OPERATOR)
 @require_POST
 def lookup_enroll(request: TenantRequest) -> HttpResponse:
     """Enroll a face of a lookup result: to the candidate person, or to a new person."""
-    form = EnrollForm(request.POST, request.FILES)
-    text, ok = "", False
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            enrollment = photo_enroll_face(
-                tenant=request.tenant,
-                user=request.user,
-                group=data["group_ref"],
-                photo=data["picture"],
-                target_face=data["target"],
-                person_id=data["person_id"],
-                new_person_name=data.get("new_name") or "",
-                user_data=data.get("new_user_data") or None,
-            )
-        except PhotoError as exc:
-            text = str(exc)
-        except FaceApiError as exc:
-            error = ApiErrorView.of(exc)
-            text = f"{error.title} {error.message}"
-        else:
-            ok = True
-            where = data["group_ref"].id
-            text = (
-                f"Created {data['new_name'].strip()} in {where} and enrolled the face."
-                if enrollment.created
-                else f"Enrolled the face to the chosen person in {where}."
-            ) + " Train the group so that identify uses it."
-    else:
-        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if request.htmx:
-        response = render(request, f"{PAGE}#flash", {"flash_ok": ok, "flash_text": text})
-        response["HX-Retarget"] = "#lookup-flash"
-        response["HX-Reswap"] = "innerHTML"
+
+    def answer(ok: bool, text: str) -> HttpResponse:
+        response = _answer(request, ok, text, fragment=f"{PAGE}#flash", page="dashboard:lookup")
+        if request.htmx:  # the buttons sit in the lookup form, whose target is the result
+            response["HX-Retarget"] = "#lookup-flash"
+            response["HX-Reswap"] = "innerHTML"
         return response
-    (messages.success if ok else messages.error)(request, text)
-    return redirect("dashboard:lookup", request.tenant.slug)
+
+    form = EnrollForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return answer(False, _form_errors(form))
+    data = form.cleaned_data
+    try:
+        enrollment = photo_enroll_face(
+            tenant=request.tenant,
+            user=request.user,
+            group=data["group_ref"],
+            photo=data["picture"],
+            target_face=data["target"],
+            person_id=data["person_id"],
+            new_person_name=data.get("new_name") or "",
+            user_data=data.get("new_user_data") or None,
+        )
+    except PhotoError as exc:
+        return answer(False, str(exc))
+    except FaceApiError as exc:
+        return answer(False, _api_text(exc))
+    where = data["group_ref"].id
+    if enrollment.created:
+        text = f"Created {data['new_name'].strip()} in {where} and enrolled the face."
+    else:
+        text = f"Enrolled the face to the chosen person in {where}."
+    return answer(True, text + " Train the group so that identify uses it.")
 
 
 @tenant_view(Role.OPERATOR)
@@ -285,46 +300,43 @@ def lookup_group(request: TenantRequest) -> HttpResponse:
 @require_POST
 def lookup_cluster_person(request: TenantRequest) -> HttpResponse:
     """Create a person from a cluster of the group page, enrolling every face of it."""
-    text, ok = "", False
+
+    def answer(ok: bool, text: str) -> HttpResponse:
+        return _answer(
+            request, ok, text, fragment=f"{GROUP}#cluster-status", page="dashboard:lookup_group"
+        )
+
+    refused = _files_refused(request)  # crops come as fields: Django caps their total size
+    if refused:
+        return answer(False, refused)
     try:
         groups = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
     except FaceApiError as exc:
-        error = ApiErrorView.of(exc)
-        groups, text = [], f"{error.title} {error.message}"
+        return answer(False, _api_text(exc))
     form = ClusterForm(request.POST, groups=groups)
-    if text:
-        pass
-    elif form.is_valid():
-        data = form.cleaned_data
-        try:
-            enrollment = cluster_enroll(
-                tenant=request.tenant,
-                user=request.user,
-                group=data["group_ref"],
-                name=data["name"],
-                crops=form.crops,
-                user_data=data.get("user_data") or None,
-            )
-        except PhotoError as exc:
-            text = str(exc)
-        except FaceApiError as exc:
-            error = ApiErrorView.of(exc)
-            text = f"{error.title} {error.message}"
-        else:
-            ok = True
-            text = (
-                f"Created {data['name']} in {data['group_ref'].id} with "
-                f"{len(enrollment.persisted_face_ids)} face(s). Train the group for identify "
-                "to use them."
-            )
-            if enrollment.failures:
-                text += " Not enrolled: " + "; ".join(enrollment.failures)
-    else:
-        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if request.htmx:
-        return render(request, f"{GROUP}#cluster-status", {"flash_ok": ok, "flash_text": text})
-    (messages.success if ok else messages.error)(request, text)
-    return redirect("dashboard:lookup_group", request.tenant.slug)
+    if not form.is_valid():
+        return answer(False, _form_errors(form))
+    data = form.cleaned_data
+    try:
+        enrollment = cluster_enroll(
+            tenant=request.tenant,
+            user=request.user,
+            group=data["group_ref"],
+            name=data["name"],
+            crops=form.crops,
+            user_data=data.get("user_data") or None,
+        )
+    except PhotoError as exc:
+        return answer(False, str(exc))
+    except FaceApiError as exc:
+        return answer(False, _api_text(exc))
+    text = (
+        f"Created {data['name']} in {data['group_ref'].id} with "
+        f"{len(enrollment.persisted_face_ids)} face(s). Train the group for identify to use them."
+    )
+    if enrollment.failures:
+        text += " Not enrolled: " + "; ".join(enrollment.failures)
+    return answer(True, text)
 
 
 urlpatterns = [
