@@ -25,11 +25,14 @@ def confidence(distances: np.ndarray) -> np.ndarray:
     return np.asarray(recognition.distance_to_confidence(distances), dtype=np.float64)
 
 
-def squared_distances(matrix: np.ndarray, queries: np.ndarray) -> np.ndarray:
+def squared_distances(
+    matrix: np.ndarray, queries: np.ndarray, row_norms: np.ndarray | None = None
+) -> np.ndarray:
     """(N, k) squared distances between N rows and k queries, via one matrix product."""
-    rows = np.einsum("ij,ij->i", matrix, matrix)[:, None]
+    if row_norms is None:
+        row_norms = np.einsum("ij,ij->i", matrix, matrix)
     cols = np.einsum("ij,ij->i", queries, queries)[None, :]
-    return np.maximum(rows + cols - 2.0 * (matrix @ queries.T), 0.0)
+    return np.maximum(row_norms[:, None] + cols - 2.0 * (matrix @ queries.T), 0.0)
 
 
 def _check_models(faces: Sequence[QueryFace], model: str | None = None) -> None:
@@ -63,19 +66,19 @@ def identify(
     _check_models(list(faces.values()), group.recognition_model)
     matrix = training.trained_matrix(group=group, kind=kind)
     queries = np.stack([faces[face_id].descriptor for face_id in face_ids])
-    squared = squared_distances(matrix.descriptors, queries)
+    squared = squared_distances(matrix.descriptors, queries, matrix.squared_norms)
     per_person = np.sqrt(np.minimum.reduceat(squared, matrix.starts, axis=0))  # (P, k)
-    scores = confidence(per_person)
+    count = min(max_candidates, per_person.shape[0])
     results = []
     for column, face_id in enumerate(face_ids):
-        column_scores = scores[:, column]
-        count = min(max_candidates, len(column_scores))
-        best = np.argpartition(-column_scores, count - 1)[:count]
-        best = best[np.argsort(-column_scores[best], kind="stable")]
+        distances = per_person[:, column]
+        best = np.argpartition(distances, count - 1)[:count]
+        best = best[np.argsort(distances[best], kind="stable")]
+        scores = confidence(distances[best])  # monotone: only the best need mapping
         candidates = [
-            Candidate(matrix.person_id(int(i)), round(float(column_scores[i]), 5))
-            for i in best
-            if column_scores[i] >= threshold
+            Candidate(matrix.person_id(int(i)), round(float(score), 5))
+            for i, score in zip(best, scores, strict=True)
+            if score >= threshold
         ]
         results.append((face_id, candidates))
     return results

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -272,10 +273,15 @@ class Matrix:
     labels: np.ndarray  # (N,) int32, index into person_ids
     person_ids: np.ndarray  # (P, 16) uint8, UUID bytes
 
-    @property
+    @cached_property
     def starts(self) -> np.ndarray:
         """Index of each person's first row, for np.minimum.reduceat."""
         return np.flatnonzero(np.r_[True, self.labels[1:] != self.labels[:-1]])
+
+    @cached_property
+    def squared_norms(self) -> np.ndarray:
+        """|row|^2 of every descriptor, computed once per loaded matrix."""
+        return np.einsum("ij,ij->i", self.descriptors, self.descriptors)
 
     def person_id(self, index: int) -> uuid.UUID:
         return uuid.UUID(bytes=self.person_ids[index].tobytes())
