@@ -181,3 +181,28 @@ def test_an_operator_builds_a_group_trains_it_and_audits_a_face_list(
     expect(page.get_by_test_id("count-facelists").locator(".stat")).to_have_text("1")
     page.locator(".training-table .badge.ok", has_text="succeeded").wait_for(timeout=SLOW)
     screenshot(page, "tenant-home-collections")
+
+
+def test_a_provider_error_shows_in_place_and_keeps_what_was_typed(
+    live_server: Any, page: Any, logged_in_page: Any, local_members: Any, local_tenant: Any
+) -> None:
+    from faceadmin.faceapi import services
+    from faceadmin.faceapi.types import CollectionKind
+
+    services.collection_create(
+        tenant=local_tenant, user=None, kind=CollectionKind.PERSON_GROUP,
+        collection_id="staff", name="Staff",
+    )  # fmt: skip
+    logged_in_page("local-operator")
+    page.goto(f"{live_server.url}/t/local/collections/new/")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_label("ID").fill("staff")
+    page.get_by_label("Name").fill("Second shift")
+    page.get_by_label("User data").fill('{"shift": 2}')
+    page.get_by_role("button", name="Create").click()
+    alert = page.locator("#collection-form .api-error")
+    expect(alert).to_contain_text("PersonGroupExists")
+    expect(page.get_by_label("Name")).to_have_value("Second shift")
+    expect(page.get_by_label("User data")).to_have_value('{"shift": 2}')
+    assert page.evaluate("window.notReloaded") is True  # swapped in place by htmx
+    screenshot(page, "create-error")

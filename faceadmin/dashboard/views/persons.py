@@ -59,7 +59,9 @@ class PersonRow:
 def group_page(request: TenantRequest, kind: CollectionKind, group_id: str) -> HttpResponse:
     """The group with one page of its persons: one listing call (plus the group's GET when
     the whole page is rendered; the htmx pager and filter only refresh the list)."""
-    filters = PersonFilterForm(request.GET)
+    query_data = request.GET.copy()
+    query_data.setdefault("top", "50")
+    filters = PersonFilterForm(query_data)
     data = filters.cleaned_data if filters.is_valid() else {}
     query, top = (data.get("q") or "").strip(), data.get("top") or 50
     only_list = bool(request.htmx) and request.htmx.target == "persons"
