@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from faceadmin.dashboard.views import collections, lookup, tenants
+from faceadmin.dashboard.views import audit, collections, lookup, tenants
 
 app_name = "dashboard"
 
@@ -29,4 +29,5 @@ urlpatterns = [
     path("t/<slug:slug>/settings/", tenants.tenant_settings, name="tenant_settings"),
     *collections.urlpatterns,
     *lookup.urlpatterns,
+    *audit.urlpatterns,
 ]
