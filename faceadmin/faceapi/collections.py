@@ -376,6 +376,16 @@ def person_get(*, tenant: Tenant, kind: CollectionKind, group_id: str, person_id
     return person
 
 
+def person_face_get(
+    *, tenant: Tenant, kind: CollectionKind, group_id: str, person_id: str, persisted_face_id: str
+) -> PersistedFace:
+    """One enrolled face of a person, with its userData (the person GET has only ids)."""
+    face: PersistedFace = _op(tenant, kind, "person_get_face")(
+        **_ids(kind, group_id), person_id=person_id, persisted_face_id=persisted_face_id
+    )
+    return face
+
+
 def person_create(
     *,
     tenant: Tenant,

@@ -259,11 +259,19 @@ def test_faces_enrolled_elsewhere_say_no_image_stored(
 ) -> None:
     person_id = enroll(local_tenant, operator, group, "Barack")
     # Straight through the client: what another tool enrolling into the same group does.
-    services.client_for(local_tenant).person_group_person_add_face_from_stream(
-        person_group_id=group, person_id=person_id, image=photo("enroll/barack_obama/1.jpg")
+    face_id = services.client_for(local_tenant).person_group_person_add_face_from_stream(
+        person_group_id=group,
+        person_id=person_id,
+        image=photo("enroll/barack_obama/1.jpg"),
+        user_data="from the old system",
     )
-    page = local_client_as("viewer").get(f"{GROUP_URL}persons/{person_id}/").content.decode()
+    client = local_client_as("viewer")
+    page = client.get(f"{GROUP_URL}persons/{person_id}/").content.decode()
     assert "no image stored" in page and "Enrolled outside faceadmin" in page
+    face_url = f"{GROUP_URL}persons/{person_id}/faces/{face_id}/"
+    assert f'hx-get="{face_url}"' in page
+    fragment = client.get(face_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "from the old system" in fragment
 
 
 def test_thumbnails_are_private_to_the_tenant(

@@ -233,6 +233,7 @@ urlpatterns: list[URLPattern] = [
     path(f"{_P}/delete/", persons.person_remove, name="person_delete"),
     path(f"{_P}/faces/add/", faces.person_faces_add, name="person_faces_add"),
     path(f"{_P}/faces/pick/", faces.person_faces_pick, name="person_faces_pick"),
+    path(f"{_P}/faces/<str:persisted_face_id>/", persons.person_face_show, name="person_face"),
     path(
         f"{_P}/faces/<str:persisted_face_id>/delete/",
         faces.person_face_remove,

@@ -34,6 +34,7 @@ from faceadmin.faceapi.services import (
     face_images,
     person_create,
     person_delete,
+    person_face_get,
     person_get,
     person_page,
     person_update,
@@ -244,3 +245,23 @@ def person_remove(
         person_id=person_id,
     ).count()
     return render(request, template, context | {"person": person, "stored": stored})
+
+
+@tenant_view()
+def person_face_show(
+    request: TenantRequest, kind: str, collection_id: str, person_id: str, persisted_face_id: str
+) -> HttpResponse:
+    """The userData of a face faceadmin did not enroll (loaded by htmx into its tile)."""
+    group_kind = person_kind_or_404(kind)
+    context = base_context(request, group_kind, collection_id)
+    try:
+        context["face"] = person_face_get(
+            tenant=request.tenant,
+            kind=group_kind,
+            group_id=collection_id,
+            person_id=person_id,
+            persisted_face_id=persisted_face_id,
+        )
+    except FaceApiError as exc:
+        context |= error_context(exc)
+    return render(request, "dashboard/person_detail.html#face-user-data", context)
