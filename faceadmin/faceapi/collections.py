@@ -457,6 +457,9 @@ def person_delete(
     dropped = imagestore.face_images_delete(
         tenant=tenant, kind=kind, collection_id=group_id, person_id=person_id
     )
+    PendingPhoto.objects.filter(
+        tenant=tenant, kind=kind.value, collection_id=group_id, person_id=person_id
+    ).delete()
     _mark_changed(tenant=tenant, kind=kind, collection_id=group_id, action="person.delete")
     return dropped
 
