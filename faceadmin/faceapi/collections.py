@@ -338,9 +338,11 @@ def collection_delete(
     ):
         try:
             _op(tenant, kind, "delete")(**_ids(kind, collection_id))
-        finally:
-            dropped = _forget_collection(tenant=tenant, kind=kind, collection_id=collection_id)
-    return dropped
+        except NotFoundError:
+            _forget_collection(tenant=tenant, kind=kind, collection_id=collection_id)
+            raise
+    # Only once the provider has let go of it: a refused delete keeps the photos.
+    return _forget_collection(tenant=tenant, kind=kind, collection_id=collection_id)
 
 
 def _forget_collection(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> int:

@@ -70,3 +70,32 @@ def test_the_overview_marks_the_kinds_it_could_not_count(remote: Any, client_as:
     large = html.split('data-testid="count-largepersongroups"')[1].split("</a>")[0]
     assert '<span class="stat">1</span>' in person_groups
     assert '<span class="stat">?</span>' in large and "429" in large
+
+
+def test_a_refused_delete_keeps_the_stored_photos(remote: Any, client_as: Any, tenant: Any) -> None:
+    from django.core.files.base import ContentFile
+
+    from faceadmin.faceapi.models import FaceImage
+
+    image = FaceImage(
+        tenant=tenant,
+        kind="PersonGroup",
+        collection_id="staff",
+        persisted_face_id="f1",
+        sha256="0" * 64,
+    )
+    image.thumbnail.save("acme-test-thumb.jpg", ContentFile(b"jpeg"), save=True)
+    remote.delete(
+        f"{BASE}/persongroups/staff",
+        status=409,
+        json={
+            "error": {
+                "code": "PersonGroupTrainingNotFinished",
+                "message": "Person group is under training.",
+            }
+        },
+    )
+    response = client_as("admin").post("/t/acme/collections/persongroups/staff/delete/")
+    assert response.status_code == 409
+    assert "PersonGroupTrainingNotFinished" in response.content.decode()
+    assert FaceImage.objects.filter(pk=image.pk).exists()
