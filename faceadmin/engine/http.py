@@ -120,16 +120,20 @@ def read_chunked(stream: IO[bytes], limit: int) -> bytes:
         if not line.endswith(b"\n"):
             raise ValueError("malformed chunk size line")
         size = int(line.split(b";", 1)[0].strip() or b"x", 16)
+        if size < 0:
+            raise ValueError("negative chunk size")
         if size == 0:
             break
-        data = _read_exactly(stream, size)
+        if total + size > DRAIN_LIMIT:
+            raise BodyTooLarge
+        if total + size <= limit:
+            parts.append(_read_exactly(stream, size))
+        else:
+            for start in range(0, size, 65536):
+                _read_exactly(stream, min(65536, size - start))
+        total += size
         if _read_exactly(stream, 2) != b"\r\n":
             raise ValueError("chunk not followed by CRLF")
-        total += size
-        if total <= limit:
-            parts.append(data)
-        elif total > DRAIN_LIMIT:
-            raise BodyTooLarge
     while stream.readline(8192).strip():  # trailers, up to the blank line
         pass
     if total > limit:
@@ -204,16 +208,20 @@ class Call:
         return media_type(self.request)
 
     def body(self) -> bytes:
+        """The raw body, e.g. an image (400 InvalidImageSize over 6 MB)."""
+        return self._read(errors.invalid_image_size("Image size is too big."))
+
+    def _read(self, too_large: errors.EngineError) -> bytes:
         if self._body is None:
             try:
                 self._body = read_body(self.request)
             except BodyTooLarge:
-                raise errors.invalid_image_size("Image size is too big.") from None
+                raise too_large from None
         return self._body
 
     def json(self) -> dict[str, Any]:
         """The body as a JSON object (400 BadArgument otherwise)."""
-        raw = self.body()
+        raw = self._read(errors.bad_argument("Request body is too large."))
         if not raw.strip():
             raise errors.invalid_body()
         try:

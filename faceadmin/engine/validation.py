@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from faceadmin.engine.errors import EngineError, Kind, bad_argument
+from faceadmin.engine.errors import Kind, bad_argument
 
 COLLECTION_ID_RE = re.compile(r"^[a-z0-9\-_]+$")
 COLLECTION_ID_MAX = 64
@@ -239,7 +239,3 @@ def body_object(value: object) -> dict[str, Any]:
         raise bad_argument("Request body is invalid.")
     return value
 
-
-def raise_if(condition: bool, error: EngineError) -> None:
-    if condition:
-        raise error

@@ -152,8 +152,13 @@ def engine_key(transactional_db: None) -> str:
 
 
 @pytest.fixture
-def api(live_server: Any, engine_key: str) -> Api:
-    return Api(live_server.url, engine_key)
+def api(live_server: Any, engine_key: str) -> Iterator[Api]:
+    # Clients are closed after each test: a keep-alive connection left open would be
+    # served by a live-server thread until the session ends, after the server stopped
+    # sharing the in-memory database with its threads.
+    client = Api(live_server.url, engine_key)
+    yield client
+    client.session.close()
 
 
 def sdk_client(base: str, key: str) -> FaceClient:
@@ -161,8 +166,10 @@ def sdk_client(base: str, key: str) -> FaceClient:
 
 
 @pytest.fixture
-def face_client(live_server: Any, engine_key: str) -> FaceClient:
-    return sdk_client(live_server.url, engine_key)
+def face_client(live_server: Any, engine_key: str) -> Iterator[FaceClient]:
+    client = sdk_client(live_server.url, engine_key)
+    yield client
+    client.close()
 
 
 def wait_for_training(client: FaceClient, group_id: str, timeout: float = 60.0) -> Any:
@@ -260,12 +267,14 @@ def _build_world(client: FaceClient, key: str, photo_base: str) -> World:
 
 
 @pytest.fixture
-def world(live_server: Any, transactional_db: None, photo_server: str) -> World:
+def world(live_server: Any, transactional_db: None, photo_server: str) -> Iterator[World]:
     """A trained group of the five enrolled people, a face list, and detected probe faces."""
     global _snapshot
     if _snapshot is None:
         account, key = account_create(name="world")
-        built = _build_world(sdk_client(live_server.url, key), key, photo_server)
+        builder = sdk_client(live_server.url, key)
+        built = _build_world(builder, key, photo_server)
+        builder.close()
         _snapshot = (built, _rows_of(account))
     else:
         built, rows = _snapshot
@@ -276,8 +285,7 @@ def world(live_server: Any, transactional_db: None, photo_server: str) -> World:
                     assert isinstance(face, DetectedFace)
                     face.expires_at = fresh
             model._default_manager.bulk_create(rows[model])
-    return replace(
-        built,
-        client=sdk_client(live_server.url, built.key),
-        api=Api(live_server.url, built.key),
-    )
+    client, api = sdk_client(live_server.url, built.key), Api(live_server.url, built.key)
+    yield replace(built, client=client, api=api)
+    client.close()
+    api.session.close()

@@ -13,8 +13,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory
 
 from faceadmin.engine.accounts import account_create, account_revoke
-from faceadmin.engine.http import endpoint
-from tests.engine.conftest import Api, error_code, photo
+from faceadmin.engine.http import BodyTooLarge, endpoint, read_chunked
+from tests.engine.conftest import KEY_HEADER, Api, error_code, photo
 
 JSON_TYPE = "application/json; charset=utf-8"
 ONE_FACE = "probe/kit_harington.jpg"
@@ -34,7 +34,9 @@ def test_it_answers_401_without_a_key(live_server: Any, transactional_db: None) 
 
 
 def test_it_answers_401_for_a_wrong_key(live_server: Any, transactional_db: None) -> None:
-    response = Api(live_server.url, "0" * 32).get("persongroups")
+    response = requests.get(
+        f"{live_server.url}/face/v1.0/persongroups", headers={KEY_HEADER: "0" * 32}, timeout=10
+    )
     assert error_code(response) == (401, "401")
 
 
@@ -47,9 +49,10 @@ def test_it_answers_401_once_the_key_is_revoked(api: Api) -> None:
 def test_it_isolates_accounts(api: Api, live_server: Any) -> None:
     api.put("persongroups/mine", json={"name": "Mine"})
     _, other_key = account_create(name="other")
-    other = Api(live_server.url, other_key)
-    assert error_code(other.get("persongroups/mine")) == (404, "PersonGroupNotFound")
-    assert other.get("persongroups").json() == []
+    other = Api(live_server.url, other_key, requests.Session())
+    with other.session:
+        assert error_code(other.get("persongroups/mine")) == (404, "PersonGroupNotFound")
+        assert other.get("persongroups").json() == []
 
 
 @pytest.mark.parametrize(
@@ -199,3 +202,28 @@ def test_it_matches_query_parameter_names_in_any_case(api: Api) -> None:
     api.put("persongroups/case", json={"name": "Case"})
     response = api.get("persongroups/case?ReturnRecognitionModel=TRUE")
     assert response.json()["recognitionModel"] == "recognition_01"
+
+
+def test_the_chunk_decoder_stops_exactly_at_the_end_of_the_body() -> None:
+    raw = (
+        b"4;ext=1\r\nWiki\r\n6\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n"
+        b"0\r\nX-Trailer: 1\r\n\r\nNEXT"
+    )
+    stream = io.BytesIO(raw)
+    assert read_chunked(stream, limit=100) == b"Wikipedia in \r\n\r\nchunks."
+    assert stream.read() == b"NEXT"
+
+
+def test_the_chunk_decoder_drains_an_oversized_body() -> None:
+    stream = io.BytesIO(b"8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\nNEXT")
+    with pytest.raises(BodyTooLarge):
+        read_chunked(stream, limit=10)
+    assert stream.read() == b"NEXT"
+
+
+@pytest.mark.parametrize(
+    "raw", [b"zz\r\nab\r\n0\r\n\r\n", b"5\r\nab\r\n", b"2\r\nabXY0\r\n\r\n", b"-2\r\nab\r\n"]
+)
+def test_the_chunk_decoder_refuses_broken_framing(raw: bytes) -> None:
+    with pytest.raises(ValueError):
+        read_chunked(io.BytesIO(raw), limit=100)
