@@ -40,6 +40,40 @@ _TITLES = {
 }
 
 
+_ENTITY_WORDS = {
+    "PersonGroup": "person group",
+    "LargePersonGroup": "large person group",
+    "FaceList": "face list",
+    "LargeFaceList": "large face list",
+    "Person": "person",
+    "PersistedFace": "enrolled face",
+    "Face": "detected face",
+    "Snapshot": "snapshot",
+    "Operation": "operation",
+}
+
+
+def _title_by_pattern(error: FaceApiError) -> str:
+    """Plain words for the families of codes: <Entity>Exists, NotFound, NotTrained, ..."""
+    code = error.code
+    for suffix, template in (
+        ("TrainingNotFinished", "The {} is still training; wait for it to finish."),
+        ("NotTrained", "The {} has not been trained yet; train it first."),
+        ("NotFound", "That {} does not exist (any more)."),
+        ("Exists", "A {} with that id already exists; choose another id."),
+        ("NotReady", "The {} is empty; add faces first."),
+    ):
+        if code.endswith(suffix) and code[: -len(suffix)] in _ENTITY_WORDS:
+            return template.format(_ENTITY_WORDS[code[: -len(suffix)]])
+    if code.startswith("PersonGroupIdAndLargePersonGroupId"):
+        return "Choose exactly one person group or large person group."
+    if error.status == 404:
+        return "Not found."
+    if error.status is not None and error.status >= 500:
+        return "The provider had an internal error; try again later."
+    return "The provider refused the request."
+
+
 @dataclass(frozen=True)
 class ApiErrorView:
     """What an operator is shown for a failed provider call."""
@@ -52,9 +86,7 @@ class ApiErrorView:
 
     @classmethod
     def of(cls, error: FaceApiError) -> ApiErrorView:
-        title = _TITLES.get(error.code)
-        if title is None:
-            title = "Not found." if error.status == 404 else "The provider refused the request."
+        title = _TITLES.get(error.code) or _title_by_pattern(error)
         return cls(title, error.message, error.code, error.status, error.request_id)
 
 
