@@ -294,4 +294,6 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
 def not_found(request: HttpRequest, **kwargs: str) -> HttpResponse:
     """Any path under /face/v1.0/ that is no operation: Azure's 404, never a router page."""
     discard_body(request)
-    return error_response(404, "404", "Resource not found")
+    response = error_response(404, "404", "Resource not found")
+    response["apim-request-id"] = str(uuid.uuid4())
+    return response

@@ -52,7 +52,7 @@ from faceadmin.engine.models import (
 
 logger = logging.getLogger(__name__)
 
-BOOT_ID = uuid.uuid4().hex
+_boot: tuple[int, str] | None = None
 ACTIVE = (TrainingStatus.NOTSTARTED, TrainingStatus.RUNNING)
 INTERRUPTED = "Training was interrupted; train again."
 CACHE_ENTRIES = 16
@@ -61,6 +61,15 @@ _live_lock = threading.Lock()
 _live: dict[int, int] = {}  # Training pk -> version, for jobs this process runs
 _heartbeat_thread: threading.Thread | None = None
 _slots: threading.BoundedSemaphore | None = None
+
+
+def boot_id() -> str:
+    """This process's id in `Training.worker`; a forked child gets its own."""
+    global _boot
+    pid = os.getpid()
+    if _boot is None or _boot[0] != pid:
+        _boot = (pid, f"{pid}-{uuid.uuid4().hex[:16]}")
+    return _boot[1]
 
 
 def _stale_after() -> timedelta:
@@ -77,7 +86,7 @@ def _heartbeat_every() -> float:
 def _is_orphan(training: Training) -> bool:
     if training.status not in ACTIVE:
         return False
-    if training.worker == BOOT_ID:
+    if training.worker == boot_id():
         with _live_lock:
             return _live.get(training.pk) != training.version
     heartbeat = training.heartbeat
@@ -121,7 +130,7 @@ def training_start(*, group: PersonGroup, kind: Kind) -> None:
             "created": now,
             "last_action": now,
             "message": "",
-            "worker": BOOT_ID,
+            "worker": boot_id(),
             "heartbeat": now,
         }
         if training is None:
@@ -207,7 +216,7 @@ def _heartbeat(override: BaseDatabaseWrapper | None) -> None:
                     _heartbeat_thread = None
                     return
             try:
-                Training.objects.filter(pk__in=pks, worker=BOOT_ID, status__in=ACTIVE).update(
+                Training.objects.filter(pk__in=pks, worker=boot_id(), status__in=ACTIVE).update(
                     heartbeat=timezone.now()
                 )
             except Exception:

@@ -131,7 +131,7 @@ def test_a_run_whose_process_died_reads_as_failed(api: Api) -> None:
 
 def test_a_run_this_process_no_longer_runs_reads_as_failed(api: Api) -> None:
     api.put("persongroups/g", json={"name": "G"})
-    _mark_running("g", worker=training.BOOT_ID, heartbeat_age=0)
+    _mark_running("g", worker=training.boot_id(), heartbeat_age=0)
     assert api.get("persongroups/g/training").json()["status"] == "failed"
 
 
