@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import numpy as np
 import pytest
 from azure.cognitiveservices.vision.face import FaceClient
 from azure.cognitiveservices.vision.face.models import APIErrorException
 from django.utils import timezone
 from PIL import Image
 
+from faceadmin.engine import detection
+from faceadmin.engine.accounts import account_create
 from faceadmin.engine.models import DetectedFace
 from faceadmin.engine.recognition import LANDMARK_NAMES
 from tests.engine.conftest import DATA, MANIFEST, Api, error_code, photo
@@ -183,3 +186,23 @@ def test_it_allows_head_pose_and_quality_with_detection_03(api: Api) -> None:
 )
 def test_it_refuses_bad_images(api: Api, body: bytes, code: str) -> None:
     assert error_code(api.post("detect", data=body, headers=OCTET)) == (400, code)
+
+
+@pytest.mark.django_db
+def test_it_purges_expired_face_ids_when_storing_new_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    account, _ = account_create(name="purge")
+    expired = detection.detected_faces_store(
+        account=account,
+        descriptors=[np.zeros(128)],
+        recognition_model="recognition_01",
+        ttl_seconds=60,
+    )
+    DetectedFace.objects.filter(id__in=expired).update(expires_at=timezone.now())
+    monkeypatch.setattr(detection, "_last_purge", 0.0)  # the purge runs at most once a minute
+    kept = detection.detected_faces_store(
+        account=account,
+        descriptors=[np.ones(128)],
+        recognition_model="recognition_01",
+        ttl_seconds=60,
+    )
+    assert list(DetectedFace.objects.values_list("id", flat=True)) == kept
