@@ -232,10 +232,3 @@ def body_collection_id(body: Mapping[str, Any], kind: Kind) -> str | None:
         raise kind.invalid_id(400)
     assert isinstance(value, str)
     return value
-
-
-def body_object(value: object) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise bad_argument("Request body is invalid.")
-    return value
-
