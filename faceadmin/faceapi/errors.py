@@ -7,6 +7,10 @@ the code is unknown the HTTP status decides (401, 404, 409, 429, 5xx, ...).
 
 Views catch `FaceApiError` once and show `str(exc)`; code that needs to react to one case
 catches the subclass (`PersonGroupNotFound`) or a grouping base (`NotFoundError`).
+
+FindFace answers `{"code": "BAD_PARAM", "reason": ...}` instead; `findface_error_from_response`
+maps those onto the same hierarchy, by HTTP status first and then by code (its contract,
+section 4), so views handle both providers' failures alike.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from typing import Any, ClassVar
 
 __all__ = [
     "REQUEST_ID_HEADERS",
+    "AuthFailed",
     "BadArgument",
+    "BadParam",
     "BadRequestError",
     "ConcurrentOperationConflict",
     "ConflictError",
+    "ExtractionError",
     "FaceApiError",
     "FaceListExists",
     "FaceListNotFound",
@@ -41,6 +48,7 @@ __all__ = [
     "LargePersonGroupNotFound",
     "LargePersonGroupNotTrained",
     "LargePersonGroupTrainingNotFinished",
+    "MalformedJson",
     "NotFoundError",
     "NotTrainedError",
     "OperationNotFound",
@@ -55,11 +63,14 @@ __all__ = [
     "ProviderUnavailable",
     "QuotaExceeded",
     "RateLimited",
+    "ServiceUnavailable",
     "SnapshotNotFound",
+    "TooManyFaces",
     "TrainingNotFinishedError",
     "Unauthorized",
     "UnsupportedFeature",
     "error_from_response",
+    "findface_error_from_response",
     "parse_retry_after",
     "request_id_from_headers",
 ]
@@ -350,6 +361,69 @@ class InvalidResponse(FaceApiError):
     default_message = "The face API sent a response that could not be understood."
 
 
+# --- FindFace codes (its contract, section 4) ----------------------------------------------
+
+
+class AuthFailed(Unauthorized):
+    default_code = "AUTH_FAILED"
+    default_message = "The FindFace token is wrong or missing."
+
+
+class BadParam(BadRequestError):
+    """FindFace's BAD_PARAM; `param` and `value` name what was refused, when it said so."""
+
+    default_code = "BAD_PARAM"
+    default_message = "A request parameter is invalid."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        param: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, status=status, request_id=request_id)
+        self.param: str | None = param
+        self.value: str | None = value
+
+
+class MalformedJson(BadRequestError):
+    default_code = "MALFORMED_JSON"
+    default_message = "The request body is not valid JSON."
+
+
+class TooManyFaces(BadRequestError):
+    """`mf_selector=reject` found several faces; `faces` are their boxes (x1, y1, x2, y2)."""
+
+    default_code = "TOO_MANY_FACES"
+    default_message = "The photo has more than one face."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        faces: tuple[tuple[int, int, int, int], ...] = (),
+    ) -> None:
+        super().__init__(message, code=code, status=status, request_id=request_id)
+        self.faces = faces
+
+
+class ServiceUnavailable(ProviderUnavailable):
+    default_code = "SERVICE_UNAVAILABLE"
+    default_message = "A FindFace backend component is down."
+
+
+class ExtractionError(ProviderUnavailable):
+    default_code = "EXTRACTION_ERROR"
+    default_message = "FindFace could not extract the face."
+
+
 _CODE_CLASSES: tuple[type[FaceApiError], ...] = (
     BadArgument,
     InvalidURL,
@@ -478,5 +552,98 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
             status=status,
             request_id=request_id,
             retry_after=parse_retry_after(_header(headers, "Retry-After")),
+        )
+    return cls(message, code=code, status=status, request_id=request_id)
+
+
+# --- FindFace ------------------------------------------------------------------------------
+
+_FINDFACE_CODES: Mapping[str, type[FaceApiError]] = {
+    cls.default_code: cls
+    for cls in (AuthFailed, BadParam, MalformedJson, ServiceUnavailable, ExtractionError)
+}
+
+
+def _findface_class_for_status(status: int) -> type[FaceApiError]:
+    if status >= 500:
+        return ProviderUnavailable
+    return {
+        400: BadRequestError,
+        401: Unauthorized,
+        # The PHP samples treat 403 as a refused token; the docs say 401.
+        403: Unauthorized,
+        404: NotFoundError,
+        409: ConflictError,
+        429: RateLimited,
+    }.get(status, FaceApiError)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | float):
+        return str(value)
+    return json.dumps(value)[:_MAX_MESSAGE_CHARS]
+
+
+def _boxes(value: Any) -> tuple[tuple[int, int, int, int], ...]:
+    boxes: list[tuple[int, int, int, int]] = []
+    for item in value if isinstance(value, list) else []:
+        try:
+            if isinstance(item, dict):
+                boxes.append((int(item["x1"]), int(item["y1"]), int(item["x2"]), int(item["y2"])))
+            elif isinstance(item, list) and len(item) == 4:
+                boxes.append((int(item[0]), int(item[1]), int(item[2]), int(item[3])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(boxes)
+
+
+def findface_error_from_response(
+    status: int, body: bytes, headers: Mapping[str, str]
+) -> FaceApiError:
+    """The typed error for a FindFace answer `{"code", "reason", ...}` with a non-2xx status.
+
+    The status picks the family (401 refused token, 400 bad request, 404 not found, 429 rate
+    limit, 5xx unavailable); a known code narrows it when it belongs to that family. The
+    code may be a string or, for "too many faces", the integer 400.
+    """
+    try:
+        data: Any = json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError):
+        data = None
+    fields: Mapping[str, Any] = data if isinstance(data, dict) else {}
+    code = _text(fields.get("code"))
+    message = _text(fields.get("reason"))
+    if message and len(message) > _MAX_MESSAGE_CHARS:
+        message = message[:_MAX_MESSAGE_CHARS] + "…"
+    if message is None and status >= 500:
+        message = f"FindFace failed with HTTP {status}."
+    request_id = request_id_from_headers(headers)
+
+    family = _findface_class_for_status(status)
+    cls = _FINDFACE_CODES.get(code or "")
+    if cls is None or not (family is FaceApiError or issubclass(cls, family)):
+        cls = family
+    if status == 400 and cls is BadRequestError and isinstance(fields.get("faces"), list):
+        return TooManyFaces(
+            message, code=code, status=status, request_id=request_id, faces=_boxes(fields["faces"])
+        )
+    if issubclass(cls, RateLimited):
+        return cls(
+            message,
+            code=code,
+            status=status,
+            request_id=request_id,
+            retry_after=parse_retry_after(_header(headers, "Retry-After")),
+        )
+    if issubclass(cls, BadParam):
+        return cls(
+            message,
+            code=code,
+            status=status,
+            request_id=request_id,
+            param=_text(fields.get("param")),
+            value=_text(fields.get("value")),
         )
     return cls(message, code=code, status=status, request_id=request_id)

@@ -4,8 +4,10 @@ build request → send with (connect, read) timeouts → map failures to typed e
 what is safe to retry, with exponential backoff and full jitter, honouring Retry-After,
 bounded by a number of retries and by a total time budget.
 
-Keys travel only in the `Ocp-Apim-Subscription-Key` header. They are never logged, never
-put in URLs and are scrubbed from any message the provider echoes back.
+Keys travel only in a header: Azure's `Ocp-Apim-Subscription-Key` by default, or whatever
+`auth_header` / `auth_format` say (FindFace: `Authorization: Token <key>`). They are never
+logged, never put in URLs and are scrubbed from any message the provider echoes back. Each
+provider's error bodies are read by its own `error_parser`; the loop itself is shared.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "DEFAULT_READ_TIMEOUT",
     "IDEMPOTENT_METHODS",
     "KEY_HEADER",
+    "ErrorParser",
     "HttpTransport",
     "KeyFailoverCallback",
     "ParamValue",
@@ -65,6 +68,8 @@ _RETRYABLE_EXCEPTIONS = (
 
 ParamValue = str | int | float | bool | Sequence[str] | None
 KeyFailoverCallback = Callable[[int, str], None]
+# (status, body, headers) of a non-2xx answer -> the typed error to raise.
+ErrorParser = Callable[[int, bytes, Mapping[str, str]], FaceApiError]
 
 
 def base_url_for(endpoint: str) -> str:
@@ -139,6 +144,10 @@ class HttpTransport:
     With a `secondary_key`, a 401 on the primary key is retried once with the secondary key;
     `on_key_failover(status, code)` is called once and the transport keeps the secondary key
     from then on.
+
+    The key goes in the `auth_header` header, formatted by `auth_format` (default: Azure's
+    `Ocp-Apim-Subscription-Key: <key>`); `error_parser` turns a provider's error answer into
+    a `FaceApiError` (default: Azure's error body).
     """
 
     def __init__(
@@ -156,11 +165,16 @@ class HttpTransport:
         session: requests.Session | None = None,
         on_key_failover: KeyFailoverCallback | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        auth_header: str = KEY_HEADER,
+        auth_format: str = "{key}",
+        error_parser: ErrorParser = error_from_response,
     ) -> None:
         if not primary_key:
             raise ValueError("A subscription key is required.")
         if max_retries < 0 or max_retry_seconds < 0:
             raise ValueError("Retry bounds must not be negative.")
+        if "{key}" not in auth_format:
+            raise ValueError("auth_format must contain '{key}'.")
         self.base_url = base_url.rstrip("/")
         self._origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
         self._primary_key = primary_key
@@ -176,6 +190,9 @@ class HttpTransport:
         self.session = session if session is not None else requests.Session()
         self._on_key_failover = on_key_failover
         self._sleep = sleep
+        self._auth_header = auth_header
+        self._auth_format = auth_format
+        self._error_parser = error_parser
 
     def __repr__(self) -> str:
         return f"HttpTransport({self.base_url!r}, using_secondary_key={self._using_secondary})"
@@ -205,7 +222,10 @@ class HttpTransport:
         json: Any = None,
         data: bytes | None = None,
         idempotent: bool | None = None,
+        content_type: str | None = None,
     ) -> Response:
+        """Send one call. `data` is a raw body (an image by default; `content_type` names
+        another type, e.g. a multipart or urlencoded body built by the caller)."""
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -213,7 +233,7 @@ class HttpTransport:
             raise ValueError("Send either a JSON body or image bytes, not both.")
         url = self.base_url + (path if path.startswith("/") else "/" + path)
         query = encode_params(params)
-        body, content_type = self._body(json, data)
+        body, content_type = self._body(json, data, content_type)
         # Param names only: values such as userData may hold personal data.
         shown = path + ("?" + "&".join(name for name, _ in query) if query else "")
 
@@ -225,7 +245,11 @@ class HttpTransport:
         while True:
             attempt += 1
             key = self._current_key()
-            headers = {KEY_HEADER: key, "Accept": "application/json", "User-Agent": USER_AGENT}
+            headers = {
+                self._auth_header: self._auth_format.format(key=key),
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            }
             if content_type:
                 headers["Content-Type"] = content_type
             sent_at = time.monotonic()
@@ -257,7 +281,7 @@ class HttpTransport:
             if 200 <= status < 300:
                 return self._success(status, resp_headers, content)
 
-            error = self._redact(error_from_response(status, content, resp_headers))
+            error = self._redact(self._error_parser(status, content, resp_headers))
             if (
                 status == 401
                 and not tried_failover
@@ -290,9 +314,11 @@ class HttpTransport:
     # -- pieces of the loop -----------------------------------------------------------------
 
     @staticmethod
-    def _body(json: Any, data: bytes | None) -> tuple[bytes | None, str | None]:
+    def _body(
+        json: Any, data: bytes | None, content_type: str | None = None
+    ) -> tuple[bytes | None, str | None]:
         if data is not None:
-            return bytes(data), OCTET_STREAM
+            return bytes(data), content_type or OCTET_STREAM
         if json is not None:
             text = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"))
             return text.encode("utf-8"), JSON_CONTENT_TYPE
