@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from faceadmin.dashboard.views import audit, collections, lookup, tenants
+from faceadmin.dashboard.views import audit, collections, lookup, snapshots, tenants
 
 app_name = "dashboard"
 
@@ -30,4 +30,5 @@ urlpatterns = [
     *collections.urlpatterns,
     *lookup.urlpatterns,
     *audit.urlpatterns,
+    *snapshots.urlpatterns,
 ]

@@ -7,6 +7,8 @@
   collection whose last successful training is older can say "needs training".
 * `PendingPhoto`: an upload with several faces, kept until the operator picks which to enroll.
 * `DuplicateScan`: a "find duplicates" run over a face list, done in the background.
+* `SnapshotOperation`: a snapshot take or apply started from faceadmin (the provider cannot
+  list a subscription's operations, only answer about one whose id it handed out).
 
 Files live in a storage of their own under MEDIA_ROOT/faces that has no URL: face photos are
 only ever served by views that check the tenant membership.
@@ -202,3 +204,92 @@ def _face_image_deleted(sender: Any, instance: FaceImage, **kwargs: Any) -> None
 @receiver(post_delete, sender=PendingPhoto)
 def _pending_photo_deleted(sender: Any, instance: PendingPhoto, **kwargs: Any) -> None:
     _delete_files_on_commit(instance.image)
+
+
+class OperationKind(models.TextChoices):
+    TAKE = "take", "Take snapshot"
+    APPLY = "apply", "Apply snapshot"
+
+
+class OperationState(models.TextChoices):
+    """The provider's operation statuses, as it spells them."""
+
+    NOT_STARTED = "notstarted", "Not started"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class SnapshotOperation(models.Model):
+    """A snapshot take or apply that faceadmin started, so the tenant can follow it.
+
+    The provider has no "list my operations" call: an operation is only reachable by the id
+    its 202 answer named, so the dashboard keeps the ids here. `tenant` is the tenant whose key
+    started the operation (for an apply into another tenant, that target tenant): only that
+    subscription may read the operation's status.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    operation_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=8, choices=OperationKind.choices)
+    object_type = models.CharField(max_length=32, choices=KIND_CHOICES)
+    # take: the collection copied; apply: the collection being created.
+    object_id = models.CharField(max_length=64)
+    # take: learned from resourceLocation once it succeeded; apply: the snapshot applied.
+    snapshot_id = models.CharField(max_length=64, blank=True)
+    # The snapshot's `account` (the taker's subscription id), read once a take succeeded.
+    account = models.CharField(max_length=64, blank=True)
+    # apply: the tenant the snapshot came from, when faceadmin knows it.
+    source_tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=OperationState.choices, default=OperationState.NOT_STARTED
+    )
+    message = models.TextField(blank=True)
+    resource_location = models.CharField(max_length=255, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_by_username = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["tenant", "operation_id"], name="one_row_per_snapshot_operation"
+            )
+        ]
+        indexes: ClassVar = [models.Index(fields=["tenant", "finished_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_type} {self.object_id}: {self.status}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.finished_at is None
+
+    @property
+    def object_kind(self) -> CollectionKind:
+        return CollectionKind(self.object_type)
+
+    # URLs of the dashboard pages about it (select_related("tenant") when listing).
+    @property
+    def url(self) -> str:
+        return reverse("dashboard:operation", args=[self.tenant.slug, self.operation_id])
+
+    @property
+    def object_url(self) -> str:
+        from faceadmin.faceapi.collections import KIND_SLUGS
+
+        kind_slug = KIND_SLUGS[self.object_kind]
+        return reverse("dashboard:collection", args=[self.tenant.slug, kind_slug, self.object_id])
+
+    @property
+    def snapshot_url(self) -> str:
+        if not self.snapshot_id:
+            return ""
+        return reverse("dashboard:snapshot", args=[self.tenant.slug, self.snapshot_id])
