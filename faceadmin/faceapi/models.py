@@ -237,8 +237,9 @@ class SnapshotOperation(models.Model):
     object_id = models.CharField(max_length=64)
     # take: learned from resourceLocation once it succeeded; apply: the snapshot applied.
     snapshot_id = models.CharField(max_length=64, blank=True)
-    # The snapshot's `account` (the taker's subscription id), read once a take succeeded.
-    account = models.CharField(max_length=64, blank=True)
+    # The snapshot's `account`, read once a take succeeded: the taker's subscription id on the
+    # embedded engine, the Face resource's ARM id (/subscriptions/{id}/...) on Azure.
+    account = models.CharField(max_length=255, blank=True)
     # apply: the tenant the snapshot came from, when faceadmin knows it.
     source_tenant = models.ForeignKey(
         Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -20,6 +20,7 @@ first:
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +63,19 @@ def subscription_id_normalize(text: str) -> str:
     return str(uuid.UUID(text.strip()))
 
 
+_ARM_SUBSCRIPTION = re.compile(r"^/subscriptions/([0-9a-fA-F-]{36})(?:/|$)")
+
+
+def account_subscription_id(account: str) -> str | None:
+    """The subscription id in a snapshot's `account`: the embedded engine writes the bare id,
+    Azure the Face resource's ARM id (`/subscriptions/{id}/resourceGroups/.../accounts/x`)."""
+    match = _ARM_SUBSCRIPTION.match(account.strip())
+    try:
+        return subscription_id_normalize(match.group(1) if match else account)
+    except ValueError:
+        return None
+
+
 def tenant_subscription_id(*, tenant: Tenant) -> str | None:
     """The subscription id the provider knows this tenant by, or None when unknown."""
     if tenant.is_embedded:
@@ -78,7 +92,7 @@ def tenant_subscription_id(*, tenant: Tenant) -> str | None:
         .values_list("account", flat=True)
         .first()
     )
-    return learned or None
+    return account_subscription_id(learned) if learned else None
 
 
 # --- snapshots ----------------------------------------------------------------------------
@@ -92,6 +106,12 @@ class SnapshotRow:
     expires_at: datetime
     # None when this tenant's subscription id is unknown.
     taken_here: bool | None
+    own_id: str | None = None
+
+    @property
+    def scope(self) -> list[tuple[str, bool]]:
+        """applyScope as (id, is this tenant's) pairs."""
+        return [(i, _normalized(i) == self.own_id) for i in self.snapshot.apply_scope]
 
     @property
     def expired(self) -> bool:
@@ -108,8 +128,9 @@ class SnapshotRow:
 
 
 def snapshot_row(*, snapshot: Snapshot, own_id: str | None) -> SnapshotRow:
-    taken_here = None if own_id is None else snapshot.account.lower() == own_id
-    return SnapshotRow(snapshot, snapshot.created_time + SNAPSHOT_LIFETIME, taken_here)
+    # By subscription: two Face resources of one Azure subscription count as one here.
+    taken_here = None if own_id is None else account_subscription_id(snapshot.account) == own_id
+    return SnapshotRow(snapshot, snapshot.created_time + SNAPSHOT_LIFETIME, taken_here, own_id)
 
 
 def snapshot_list(*, tenant: Tenant) -> list[SnapshotRow]:
@@ -258,7 +279,7 @@ class ApplyTarget:
 def snapshot_apply_targets(*, tenant: Tenant, user: Any, snapshot: Snapshot) -> list[ApplyTarget]:
     """Where this user may apply the snapshot: this tenant, and every other tenant on the
     same provider that the user is an admin of and that applyScope names (or may name)."""
-    scope = {s.lower() for s in snapshot.apply_scope}
+    scope = {_normalized(s) for s in snapshot.apply_scope}
     own_id = tenant_subscription_id(tenant=tenant)
     targets = [ApplyTarget(tenant, None if own_id is None else own_id in scope)]
     admin_of = (
@@ -276,6 +297,13 @@ def snapshot_apply_targets(*, tenant: Tenant, user: Any, snapshot: Snapshot) -> 
         elif other_id in scope:
             targets.append(ApplyTarget(membership.tenant, True))
     return targets
+
+
+def _normalized(subscription_id: str) -> str:
+    try:
+        return subscription_id_normalize(subscription_id)
+    except ValueError:
+        return subscription_id
 
 
 # --- operations ---------------------------------------------------------------------------
@@ -359,7 +387,7 @@ def operation_status(*, operation: SnapshotOperation) -> SnapshotOperation:
     if status.status == "succeeded" and operation.kind == OperationKind.TAKE:
         snapshot_id = location.rstrip("/").rsplit("/", 1)[-1]
         try:
-            account = client.snapshot_get(snapshot_id=snapshot_id).account.lower()
+            account = client.snapshot_get(snapshot_id=snapshot_id).account
         except FaceApiError:
             account = ""  # only a hint for `tenant_subscription_id`; the take did succeed
     return _finish(

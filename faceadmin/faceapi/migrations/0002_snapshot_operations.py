@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('object_type', models.CharField(choices=[('PersonGroup', 'PersonGroup'), ('LargePersonGroup', 'LargePersonGroup'), ('FaceList', 'FaceList'), ('LargeFaceList', 'LargeFaceList')], max_length=32)),
                 ('object_id', models.CharField(max_length=64)),
                 ('snapshot_id', models.CharField(blank=True, max_length=64)),
-                ('account', models.CharField(blank=True, max_length=64)),
+                ('account', models.CharField(blank=True, max_length=255)),
                 ('status', models.CharField(choices=[('notstarted', 'Not started'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='notstarted', max_length=16)),
                 ('message', models.TextField(blank=True)),
                 ('resource_location', models.CharField(blank=True, max_length=255)),
