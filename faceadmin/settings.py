@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "faceadmin.faceapi",
     "faceadmin.dashboard",
     "faceadmin.engine",
+    "faceadmin.engine.findface",
 ]
 
 MIDDLEWARE = [

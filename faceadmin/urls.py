@@ -8,5 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The embedded engine speaks Azure Face v1.0 at the same paths as Azure.
     path("face/v1.0/", include("faceadmin.engine.urls")),
+    path("findface/v1/", include("faceadmin.engine.findface.urls"), {"api_version": "v1"}),
+    path("findface/v0/", include("faceadmin.engine.findface.urls"), {"api_version": "v0"}),
     path("", include("faceadmin.dashboard.urls")),
 ]

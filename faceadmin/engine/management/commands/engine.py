@@ -18,12 +18,21 @@ from faceadmin.engine.accounts import (
 
 
 class Command(BaseCommand):
-    help = "Embedded engine keys: `createkey --name NAME`, `listkeys`, `revokekey ACCOUNT`."
+    help = (
+        "Embedded engine keys: `createkey --name NAME [--api azure|findface]`, `listkeys`, "
+        "`revokekey ACCOUNT`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("createkey", help="create an account and print its new key")
         create.add_argument("--name", required=True, help="a label for the account")
+        create.add_argument(
+            "--api",
+            choices=("azure", "findface"),
+            default="azure",
+            help="azure: a subscription key for /face/v1.0/; findface: a token for /findface/v1/",
+        )
         sub.add_parser("listkeys", help="list accounts with masked keys")
         revoke = sub.add_parser("revokekey", help="revoke an account's key")
         revoke.add_argument("account", help="account id or name")
@@ -34,8 +43,15 @@ class Command(BaseCommand):
             name = options["name"].strip()
             if not name or len(name) > 128:
                 raise CommandError("--name must be 1 to 128 characters.")
-            account, key = account_create(name=name)
-            self.stdout.write(f"account {account.pk}")
+            if options["api"] == "findface":
+                from faceadmin.engine.findface.accounts import token_account_create
+
+                token_account, key = token_account_create(name=name)
+                account_id = token_account.pk
+            else:
+                azure_account, key = account_create(name=name)
+                account_id = azure_account.pk
+            self.stdout.write(f"account {account_id}")
             # The key alone on the last line, so scripts can take `tail -n 1`.
             self.stdout.write(key)
         elif action == "listkeys":
