@@ -255,18 +255,23 @@ def enrollment_face(*, image: bytes, target: tuple[int, int, int, int] | None) -
         left, top, width, height = target
         if left + width > decoded.width or top + height > decoded.height:
             raise errors.bad_argument("Invalid argument targetFace: it lies outside the image.")
-    faces = recognition.detect_faces(decoded, descriptors=False, max_faces=MAX_FACES)
+    # Descriptors come with detection: dlib's own box and shape, computed once per face
+    # (describing a clamped box again would repeat the shape prediction and, for a face
+    # cut by the image's edge, describe a different box).
+    faces = recognition.detect_faces(decoded, descriptors=True, max_faces=MAX_FACES)
     if target is None:
         if not faces:
             raise errors.invalid_image("No face detected in the image.")
         if len(faces) > 1:
             raise errors.invalid_image("There is more than 1 face in the image.")
-        chosen = faces[0].rect
+        chosen = faces[0]
     else:
         wanted = Rect(*target)
-        scored = [(iou, f.rect) for f in faces if (iou := _iou(f.rect, wanted)) > 0]
+        scored = [(iou, face) for face in faces if (iou := _iou(face.rect, wanted)) > 0]
         if not scored:
             raise errors.invalid_image("No face detected in the image.")
         chosen = max(scored, key=lambda pair: pair[0])[1]
-    descriptor = recognition.describe_face(decoded, chosen)
-    return EnrollmentFace(rect=clip(chosen, decoded.width, decoded.height), descriptor=descriptor)
+    assert chosen.descriptor is not None
+    return EnrollmentFace(
+        rect=clip(chosen.rect, decoded.width, decoded.height), descriptor=chosen.descriptor
+    )

@@ -1,11 +1,18 @@
-"""Face lists and their faces (small lists now; large lists share the model and code)."""
+"""Face lists and large face lists, and their faces.
+
+Both kinds share the model and these services. Large lists train (training.py) and refuse
+writes while a training runs; their faces are listed page by page (`start`, `top`).
+"""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import IntegrityError, transaction
 
-from faceadmin.engine import detection, errors
+from faceadmin.engine import detection, errors, training
 from faceadmin.engine.errors import Kind
+from faceadmin.engine.groups import ordered_by_id
 from faceadmin.engine.models import Account, FaceList, PersistedFace, descriptor_to_bytes
 from faceadmin.engine.validation import parse_uuid
 
@@ -51,19 +58,55 @@ def face_list_create(
         raise kind.exists() from None
 
 
-def face_list_list(*, account: Account, kind: Kind) -> list[FaceList]:
+def face_list_list(
+    *, account: Account, kind: Kind, start: str | None = None, top: int | None = None
+) -> list[FaceList]:
     lists = FaceList.objects.filter(account=account, large=kind.large)
-    return sorted(lists, key=lambda face_list: face_list.list_id.encode())
+    if top is None:  # small face lists: no paging, at most 64
+        return sorted(lists, key=lambda face_list: face_list.list_id.encode())
+    return list(ordered_by_id(lists, "list_id", start)[:top])
 
 
 def face_list_faces(*, face_list: FaceList) -> list[PersistedFace]:
-    return list(face_list.faces.defer("descriptor").order_by("created", "id"))
+    return list(face_list.faces.only("id", "user_data").order_by("created", "id"))
+
+
+def face_list_faces_page(
+    *, face_list: FaceList, start: uuid.UUID | None, top: int
+) -> list[tuple[uuid.UUID, str | None]]:
+    """One page of a large list's faces: `WHERE face_list = ? AND id > start ORDER BY id`."""
+    faces = face_list.faces.all()
+    if start is not None:
+        faces = faces.filter(id__gt=start)
+    return list(faces.order_by("id").values_list("id", "user_data")[:top])
+
+
+def face_list_face_get(*, face_list: FaceList, face_id: str) -> PersistedFace:
+    parsed = parse_uuid(face_id)
+    face = (
+        None
+        if parsed is None
+        else face_list.faces.filter(id=parsed).only("id", "user_data").first()
+    )
+    if face is None:
+        raise errors.persisted_face_not_found()
+    return face
+
+
+def face_list_face_update(
+    *, kind: Kind, face_list: FaceList, face: PersistedFace, user_data: str | None
+) -> None:
+    training.ensure_not_training(collection=face_list, kind=kind)
+    if user_data is not None:
+        face.user_data = user_data
+        face.save(update_fields=["user_data"])
 
 
 def face_list_update(
     *, account: Account, kind: Kind, list_id: str, name: str | None, user_data: str | None
 ) -> None:
     face_list = face_list_get(account=account, kind=kind, list_id=list_id)
+    training.ensure_not_training(collection=face_list, kind=kind)
     changes = {"name": name, "user_data": user_data}
     fields = [field for field, value in changes.items() if value is not None]
     for field in fields:
@@ -73,7 +116,11 @@ def face_list_update(
 
 
 def face_list_delete(*, account: Account, kind: Kind, list_id: str) -> None:
-    face_list_get(account=account, kind=kind, list_id=list_id).delete()
+    face_list = face_list_get(account=account, kind=kind, list_id=list_id)
+    training.ensure_not_training(collection=face_list, kind=kind)
+    deleted = FaceList(pk=face_list.pk)
+    face_list.delete()
+    training.training_files_delete(collection=deleted)
 
 
 def face_list_add_face(
@@ -84,6 +131,7 @@ def face_list_add_face(
     target: tuple[int, int, int, int] | None,
     user_data: str | None,
 ) -> PersistedFace:
+    training.ensure_not_training(collection=face_list, kind=kind)
     limit = FACES_PER_LIST[kind.large]
     if face_list.faces.count() >= limit:
         raise errors.quota_exceeded(
@@ -101,7 +149,8 @@ def face_list_add_face(
     )
 
 
-def face_list_face_delete(*, face_list: FaceList, face_id: str) -> None:
+def face_list_face_delete(*, kind: Kind, face_list: FaceList, face_id: str) -> None:
+    training.ensure_not_training(collection=face_list, kind=kind)
     parsed = parse_uuid(face_id)
     deleted = 0 if parsed is None else face_list.faces.filter(id=parsed).delete()[0]
     if not deleted:

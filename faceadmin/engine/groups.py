@@ -14,14 +14,21 @@ from django.db.models.functions import Collate
 
 from faceadmin.engine import detection, errors, training
 from faceadmin.engine.errors import Kind
-from faceadmin.engine.models import Account, PersistedFace, Person, PersonGroup, descriptor_to_bytes
+from faceadmin.engine.models import (
+    Account,
+    FaceList,
+    PersistedFace,
+    Person,
+    PersonGroup,
+    descriptor_to_bytes,
+)
 from faceadmin.engine.validation import parse_uuid
 
 PERSONS_PER_GROUP = {False: 10_000, True: 1_000_000}
 FACES_PER_PERSON = 248
 
 
-def ordered_by_id[M: (PersonGroup, Person)](
+def ordered_by_id[M: (PersonGroup, Person, FaceList)](
     queryset: QuerySet[M], field: str, start: str | uuid.UUID | None
 ) -> QuerySet[M]:
     """Ascending by id with an exclusive `start`, comparing ids as plain byte strings."""
@@ -79,7 +86,7 @@ def group_update(
     *, account: Account, kind: Kind, group_id: str, name: str | None, user_data: str | None
 ) -> None:
     group = group_get(account=account, kind=kind, group_id=group_id)
-    training.ensure_not_training(group=group, kind=kind)
+    training.ensure_not_training(collection=group, kind=kind)
     changes = {"name": name, "user_data": user_data}
     fields = [field for field, value in changes.items() if value is not None]
     for field in fields:
@@ -90,10 +97,10 @@ def group_update(
 
 def group_delete(*, account: Account, kind: Kind, group_id: str) -> None:
     group = group_get(account=account, kind=kind, group_id=group_id)
-    training.ensure_not_training(group=group, kind=kind)
-    pk = group.pk
+    training.ensure_not_training(collection=group, kind=kind)
+    deleted = PersonGroup(pk=group.pk)
     group.delete()
-    training.training_files_delete(group_pk=pk)
+    training.training_files_delete(collection=deleted)
 
 
 # --- persons ---------------------------------------------------------------------------------
@@ -112,7 +119,7 @@ def person_face_ids(person: Person) -> list[uuid.UUID]:
 
 
 def person_create(*, kind: Kind, group: PersonGroup, name: str, user_data: str | None) -> Person:
-    training.ensure_not_training(group=group, kind=kind)
+    training.ensure_not_training(collection=group, kind=kind)
     limit = PERSONS_PER_GROUP[kind.large]
     if group.persons.count() >= limit:
         raise errors.quota_exceeded(f"The number of persons reached the limit of {limit}.")
@@ -131,7 +138,7 @@ def person_list(
 def person_update(
     *, kind: Kind, group: PersonGroup, person: Person, name: str | None, user_data: str | None
 ) -> None:
-    training.ensure_not_training(group=group, kind=kind)
+    training.ensure_not_training(collection=group, kind=kind)
     changes = {"name": name, "user_data": user_data}
     fields = [field for field, value in changes.items() if value is not None]
     for field in fields:
@@ -141,7 +148,7 @@ def person_update(
 
 
 def person_delete(*, kind: Kind, group: PersonGroup, person: Person) -> None:
-    training.ensure_not_training(group=group, kind=kind)
+    training.ensure_not_training(collection=group, kind=kind)
     person.delete()
 
 
@@ -157,7 +164,7 @@ def person_add_face(
     target: tuple[int, int, int, int] | None,
     user_data: str | None,
 ) -> PersistedFace:
-    training.ensure_not_training(group=group, kind=kind)
+    training.ensure_not_training(collection=group, kind=kind)
     if person.faces.count() >= FACES_PER_PERSON:
         raise errors.quota_exceeded(
             f"The number of persisted faces of the person reached the limit of {FACES_PER_PERSON}."
@@ -185,12 +192,12 @@ def person_face_get(*, person: Person, face_id: str) -> PersistedFace:
 def person_face_update(
     *, kind: Kind, group: PersonGroup, face: PersistedFace, user_data: str | None
 ) -> None:
-    training.ensure_not_training(group=group, kind=kind)
+    training.ensure_not_training(collection=group, kind=kind)
     if user_data is not None:
         face.user_data = user_data
         face.save(update_fields=["user_data"])
 
 
 def person_face_delete(*, kind: Kind, group: PersonGroup, face: PersistedFace) -> None:
-    training.ensure_not_training(group=group, kind=kind)
+    training.ensure_not_training(collection=group, kind=kind)
     face.delete()

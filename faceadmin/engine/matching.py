@@ -7,6 +7,7 @@ A person's score is its best face (smallest distance).
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import numpy as np
 from faceadmin.engine import errors, facelists, groups, recognition, training
 from faceadmin.engine.detection import QueryFace, detected_faces_get
 from faceadmin.engine.errors import Kind
-from faceadmin.engine.models import Account, descriptor_from_bytes
+from faceadmin.engine.models import Account, FaceList, descriptor_from_bytes
 
 IDENTICAL_CONFIDENCE = 0.5
 
@@ -64,24 +65,25 @@ def identify(
     group = groups.group_get(account=account, kind=kind, group_id=group_id, status=400)
     faces = detected_faces_get(account=account, face_ids=face_ids)
     _check_models(list(faces.values()), group.recognition_model)
-    matrix = training.trained_matrix(group=group, kind=kind)
+    trained = training.trained_index(collection=group, kind=kind)
     queries = np.stack([faces[face_id].descriptor for face_id in face_ids])
-    squared = squared_distances(matrix.descriptors, queries, matrix.squared_norms)
-    per_person = np.sqrt(np.minimum.reduceat(squared, matrix.starts, axis=0))  # (P, k)
-    count = min(max_candidates, per_person.shape[0])
+    nearest = trained.nearest(queries, max_candidates, _distance_bound(threshold))
     results = []
-    for column, face_id in enumerate(face_ids):
-        distances = per_person[:, column]
-        best = np.argpartition(distances, count - 1)[:count]
-        best = best[np.argsort(distances[best], kind="stable")]
-        scores = confidence(distances[best])  # monotone: only the best need mapping
+    for face_id, matches in zip(face_ids, nearest, strict=True):
+        distances = np.array([m.distance for m in matches], dtype=np.float64)
+        scores = confidence(distances)  # monotone: only the nearest need mapping
         candidates = [
-            Candidate(matrix.person_id(int(i)), round(float(score), 5))
-            for i, score in zip(best, scores, strict=True)
+            Candidate(trained.owner_id(m.owner), round(float(score), 5))
+            for m, score in zip(matches, scores, strict=True)
             if score >= threshold
         ]
         results.append((face_id, candidates))
     return results
+
+
+def _distance_bound(threshold: float) -> float:
+    """The largest distance whose confidence may still reach `threshold` (with slack)."""
+    return recognition.confidence_to_distance(threshold) * (1 + 1e-6)
 
 
 # --- verify -----------------------------------------------------------------------------
@@ -153,8 +155,7 @@ def find_similar(
         )
         _check_models([query], collection.recognition_model)
         if kind.large:
-            # Large face lists are searched through their training (engine part 2).
-            raise kind.not_trained(400)
+            return _find_similar_trained(collection, kind, query, max_candidates, match_person)
         rows = list(collection.faces.order_by("id").values_list("id", "descriptor"))
         if not rows:
             raise errors.EngineError(400, "FaceListNotReady", "Face list is empty.")
@@ -167,6 +168,21 @@ def find_similar(
     if match_person:
         order = order[scores[order] >= IDENTICAL_CONFIDENCE]
     return [Similar(ids[i], round(float(scores[i]), 5), persisted) for i in order[:max_candidates]]
+
+
+def _find_similar_trained(
+    collection: FaceList, kind: Kind, query: QueryFace, max_candidates: int, match_person: bool
+) -> list[Similar]:
+    """A large face list, searched through its last successful training."""
+    trained = training.trained_index(collection=collection, kind=kind)
+    bound = _distance_bound(IDENTICAL_CONFIDENCE) if match_person else math.inf
+    matches = trained.nearest(query.descriptor[None, :], max_candidates, bound)[0]
+    scores = confidence(np.array([m.distance for m in matches], dtype=np.float64))
+    return [
+        Similar(trained.owner_id(m.owner), round(float(score), 5), True)
+        for m, score in zip(matches, scores, strict=True)
+        if not match_person or score >= IDENTICAL_CONFIDENCE
+    ]
 
 
 # --- group ------------------------------------------------------------------------------

@@ -1,20 +1,21 @@
-"""Training: a background thread turns a group's faces into a numpy matrix on disk.
+"""Training: a background thread turns a collection's faces into a search index on disk.
 
-`POST .../train` calls `training_start`, which bumps the group's `Training` row to
-`notstarted` (a conditional UPDATE, so two requests cannot both start) and starts a
-daemon thread in this process. The thread waits for a slot (FACEADMIN_ENGINE_TRAINING_WORKERS
-per process), marks the row `running`, reads every descriptor of the group in one query,
-writes `descriptors / labels / person ids` to `<DATA_DIR>/training/group-<pk>-v<version>.npz`
-(temp file, fsync, os.replace: readers never see half a file) and marks the row
-`succeeded` with `ready_version = version`. Identify always serves `ready_version`, the
-last successful training, so it keeps answering while a new training runs.
+Person groups (small and large) and large face lists train; small face lists are searched
+straight from the database. `POST .../train` calls `training_start`, which bumps the
+collection's `Training` row to `notstarted` (a conditional UPDATE, so two requests cannot
+both start) and starts a job (jobs.py) in this process. The job waits for a slot
+(FACEADMIN_ENGINE_TRAINING_WORKERS per process), marks the row `running`, reads every
+descriptor of the collection with one raw query (no model instances: bytes straight into
+a preallocated numpy array), builds the index (index.py: exact up to EXACT_LIMIT rows,
+IVF above), writes it to `<DATA_DIR>/training/<group|facelist>-<pk>-v<version>.npz` (and
+`.ivf` for an IVF index; temp file, fsync, os.replace: readers never see half a file) and
+marks the row `succeeded` with `ready_version = version`. Identify / find similar always
+serve `ready_version`, the last successful training, so they keep answering while a new
+training runs; the process that trained puts the new index in its cache at once.
 
-Truthful status after a crash or restart: rows of running jobs carry the process's boot
-id (`worker`) and a `heartbeat` refreshed every few seconds by one heartbeat thread per
-process. Whoever reads a `notstarted`/`running` row whose worker is this process but no
-longer runs it, or whose heartbeat is older than FACEADMIN_ENGINE_TRAINING_STALE_SECONDS,
-marks it `failed` ("Training was interrupted; train again."). Nothing is ever served
-from an unfinished run, since `ready_version` only moves on success.
+Truthful status after a crash or restart: see jobs.py. An orphaned run reads as `failed`
+("Training was interrupted; train again."); nothing is ever served from an unfinished run,
+since `ready_version` only moves on success.
 """
 
 from __future__ import annotations
@@ -23,27 +24,26 @@ import logging
 import os
 import tempfile
 import threading
-import time
-import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import timedelta
-from functools import cached_property
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from faceadmin.engine import index as search
+from faceadmin.engine import jobs
 from faceadmin.engine.errors import Kind
+from faceadmin.engine.jobs import ACTIVE, boot_id
 from faceadmin.engine.models import (
     DESCRIPTOR_DTYPE,
     DESCRIPTOR_SIZE,
+    FaceList,
     PersistedFace,
     PersonGroup,
     Training,
@@ -52,192 +52,105 @@ from faceadmin.engine.models import (
 
 logger = logging.getLogger(__name__)
 
-_boot: tuple[int, str] | None = None
-ACTIVE = (TrainingStatus.NOTSTARTED, TrainingStatus.RUNNING)
+__all__ = ["ACTIVE", "boot_id"]
+
+Collection = PersonGroup | FaceList
 INTERRUPTED = "Training was interrupted; train again."
 CACHE_ENTRIES = 16
+CACHE_BYTES = 3 * 1024**3
+READ_CHUNK = 50_000
 
-_live_lock = threading.Lock()
-_live: dict[int, int] = {}  # Training pk -> version, for jobs this process runs
-_heartbeat_thread: threading.Thread | None = None
 _slots: threading.BoundedSemaphore | None = None
+_slots_lock = threading.Lock()
 
 
-def boot_id() -> str:
-    """This process's id in `Training.worker`; a forked child gets its own."""
-    global _boot
-    pid = os.getpid()
-    if _boot is None or _boot[0] != pid:
-        _boot = (pid, f"{pid}-{uuid.uuid4().hex[:16]}")
-    return _boot[1]
-
-
-def _stale_after() -> timedelta:
-    return timedelta(seconds=float(settings.FACEADMIN_ENGINE_TRAINING_STALE_SECONDS))
-
-
-def _heartbeat_every() -> float:
-    return max(min(5.0, _stale_after().total_seconds() / 4), 0.05)
+def _owner(collection: Collection) -> dict[str, Collection]:
+    return (
+        {"group": collection} if isinstance(collection, PersonGroup) else {"face_list": collection}
+    )
 
 
 # --- status ------------------------------------------------------------------------------
 
 
-def _is_orphan(training: Training) -> bool:
-    if training.status not in ACTIVE:
-        return False
-    if training.worker == boot_id():
-        with _live_lock:
-            return _live.get(training.pk) != training.version
-    heartbeat = training.heartbeat
-    return heartbeat is None or heartbeat < timezone.now() - _stale_after()
-
-
-def training_get(*, group: PersonGroup) -> Training | None:
-    """The group's training row, with an orphaned run turned into `failed` first."""
-    training = Training.objects.filter(group=group).first()
-    if training is not None and _is_orphan(training):
-        now = timezone.now()
+def training_get(*, collection: Collection) -> Training | None:
+    """The collection's training row, with an orphaned run turned into `failed` first."""
+    training = Training.objects.filter(**_owner(collection)).first()
+    if training is not None and jobs.is_orphan(training, training.version):
         Training.objects.filter(pk=training.pk, version=training.version, status__in=ACTIVE).update(
-            status=TrainingStatus.FAILED, message=INTERRUPTED, last_action=now
+            status=TrainingStatus.FAILED, message=INTERRUPTED, last_action=timezone.now()
         )
         training.refresh_from_db()
     return training
 
 
-def training_is_active(*, group: PersonGroup) -> bool:
-    training = training_get(group=group)
+def training_is_active(*, collection: Collection) -> bool:
+    training = training_get(collection=collection)
     return training is not None and training.status in ACTIVE
 
 
-def ensure_not_training(*, group: PersonGroup, kind: Kind) -> None:
-    """409 `<Entity>TrainingNotFinished` for writes while the group trains."""
-    if training_is_active(group=group):
+def ensure_not_training(*, collection: Collection, kind: Kind) -> None:
+    """409 `<Entity>TrainingNotFinished` for writes while the collection trains."""
+    if kind.trainable and training_is_active(collection=collection):
         raise kind.training_not_finished()
 
 
 # --- starting a run ----------------------------------------------------------------------
 
 
-def training_start(*, group: PersonGroup, kind: Kind) -> None:
-    """Queue a training of `group` in a background thread (409 if one is under way)."""
-    training = training_get(group=group)
-    override = _connection_to_share()
-    with _live_lock:
-        now = timezone.now()
-        fields = {
-            "status": TrainingStatus.NOTSTARTED,
-            "created": now,
-            "last_action": now,
-            "message": "",
-            "worker": boot_id(),
-            "heartbeat": now,
-        }
-        if training is None:
-            try:
-                with transaction.atomic():
-                    training = Training.objects.create(group=group, version=1, **fields)
-            except IntegrityError:
-                raise kind.training_not_finished() from None
-        else:
-            started = (
-                Training.objects.filter(pk=training.pk)
-                .exclude(status__in=ACTIVE)
-                .update(version=F("version") + 1, **fields)
-            )
-            if not started:
-                raise kind.training_not_finished()
-            training.refresh_from_db()
-        _live[training.pk] = training.version
-        _ensure_heartbeat(override)
-    thread = threading.Thread(
-        target=_run,
-        args=(training.pk, training.version, override),
-        name=f"engine-training-{training.pk}",
-        daemon=True,
-    )
-    thread.start()
-
-
-def _connection_to_share() -> BaseDatabaseWrapper | None:
-    # An in-memory SQLite database (the test database) exists only inside the connection
-    # that created it; Django's live server hands that connection to its threads, and so
-    # do we. Every real database gets a fresh connection per thread.
-    connection = connections["default"]
-    in_memory = getattr(connection, "is_in_memory_db", None)
-    if connection.vendor == "sqlite" and in_memory is not None and in_memory():
-        return connection
-    return None
-
-
-@contextmanager
-def _thread_database(override: BaseDatabaseWrapper | None) -> Iterator[None]:
-    if override is not None:
-        connections["default"] = override
-        override.inc_thread_sharing()
+def training_start(*, collection: Collection, kind: Kind) -> None:
+    """Queue a training of `collection` in a background thread (409 if one is under way)."""
+    training = training_get(collection=collection)
+    now = timezone.now()
+    fields = {
+        "status": TrainingStatus.NOTSTARTED,
+        "created": now,
+        "last_action": now,
+        "message": "",
+        "worker": boot_id(),
+        "heartbeat": now,
+    }
+    if training is None:
         try:
-            yield
-        finally:
-            override.dec_thread_sharing()
-        return
-    try:
-        yield
-    finally:
-        connections.close_all()
+            with transaction.atomic():
+                training = Training.objects.create(**_owner(collection), version=1, **fields)
+        except IntegrityError:
+            raise kind.training_not_finished() from None
+    else:
+        started = (
+            Training.objects.filter(pk=training.pk)
+            .exclude(status__in=ACTIVE)
+            .update(version=F("version") + 1, **fields)
+        )
+        if not started:
+            raise kind.training_not_finished()
+        training.refresh_from_db()
+    pk, version = training.pk, training.version
+    jobs.job_start(
+        training,
+        version,
+        lambda: _run(pk, version),
+        name=f"engine-training-{pk}",
+        on_error=lambda: _finish(
+            pk, version, TrainingStatus.FAILED, "Training failed: internal error."
+        ),
+    )
 
 
 def _slot() -> threading.BoundedSemaphore:
     global _slots
-    with _live_lock:
+    with _slots_lock:
         if _slots is None:
             _slots = threading.BoundedSemaphore(int(settings.FACEADMIN_ENGINE_TRAINING_WORKERS))
         return _slots
 
 
-def _ensure_heartbeat(override: BaseDatabaseWrapper | None) -> None:
-    """Start the heartbeat thread if it is not running. Call with _live_lock held."""
-    global _heartbeat_thread
-    if _heartbeat_thread is not None and _heartbeat_thread.is_alive():
-        return
-    _heartbeat_thread = threading.Thread(
-        target=_heartbeat, args=(override,), name="engine-training-heartbeat", daemon=True
-    )
-    _heartbeat_thread.start()
-
-
-def _heartbeat(override: BaseDatabaseWrapper | None) -> None:
-    global _heartbeat_thread
-    with _thread_database(override):
-        while True:
-            time.sleep(_heartbeat_every())
-            with _live_lock:
-                pks = list(_live)
-                if not pks:
-                    _heartbeat_thread = None
-                    return
-            try:
-                Training.objects.filter(pk__in=pks, worker=boot_id(), status__in=ACTIVE).update(
-                    heartbeat=timezone.now()
-                )
-            except Exception:
-                logger.exception("engine: training heartbeat failed")
-
-
 # --- the run -------------------------------------------------------------------------------
 
 
-def _run(pk: int, version: int, override: BaseDatabaseWrapper | None) -> None:
-    with _thread_database(override):
-        try:
-            with _slot():
-                _train(pk, version)
-        except Exception:
-            logger.exception("engine: training %s v%s failed", pk, version)
-            _finish(pk, version, TrainingStatus.FAILED, "Training failed: internal error.")
-        finally:
-            with _live_lock:
-                if _live.get(pk) == version:
-                    del _live[pk]
+def _run(pk: int, version: int) -> None:
+    with _slot():
+        _train(pk, version)
 
 
 def _train(pk: int, version: int) -> None:
@@ -247,19 +160,31 @@ def _train(pk: int, version: int) -> None:
     ).update(status=TrainingStatus.RUNNING, last_action=now, heartbeat=now)
     if not claimed:
         return
-    training = Training.objects.select_related("group").get(pk=pk)
-    group = training.group
-    assert group is not None
-    matrix = _group_matrix(group)
-    if isinstance(matrix, str):
-        _finish(pk, version, TrainingStatus.FAILED, matrix)
+    training = Training.objects.select_related("group", "face_list").get(pk=pk)
+    collection: Collection | None = training.group or training.face_list
+    assert collection is not None
+    arrays = collection_arrays(collection)
+    if arrays is None:
+        _finish(pk, version, TrainingStatus.FAILED, _empty_message(collection))
         return
-    path = matrix_path(group, version)
-    _save_atomically(path, matrix)
+    trained = index_build(*arrays)
+    del arrays
+    path = matrix_path(collection, version)
+    index_save(trained, path)
     if _finish(pk, version, TrainingStatus.SUCCEEDED, ""):
-        _remove_files(group.pk, keep=path)
+        _cache_put(path, trained)
+        _remove_files(collection, keep=path)
     else:
-        path.unlink(missing_ok=True)
+        index_files_delete(path)
+
+
+def _empty_message(collection: Collection) -> str:
+    if isinstance(collection, PersonGroup):
+        label = "large person group" if collection.large else "person group"
+        if not collection.persons.exists():
+            return f"There is no person in the {label}."
+        return f"There is no face in the {label}."
+    return "There is no face in the large face list."
 
 
 def _finish(pk: int, version: int, status: str, message: str) -> bool:
@@ -271,76 +196,122 @@ def _finish(pk: int, version: int, status: str, message: str) -> bool:
     return bool(Training.objects.filter(pk=pk, version=version, status__in=ACTIVE).update(**fields))
 
 
-# --- the matrix ------------------------------------------------------------------------------
+# --- reading descriptors -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Matrix:
-    """A trained group: face descriptors, grouped by person (`labels` is sorted)."""
-
-    descriptors: np.ndarray  # (N, 128) float32
-    labels: np.ndarray  # (N,) int32, index into person_ids
-    person_ids: np.ndarray  # (P, 16) uint8, UUID bytes
-
-    @cached_property
-    def starts(self) -> np.ndarray:
-        """Index of each person's first row, for np.minimum.reduceat."""
-        return np.flatnonzero(np.r_[True, self.labels[1:] != self.labels[:-1]])
-
-    @cached_property
-    def squared_norms(self) -> np.ndarray:
-        """|row|^2 of every descriptor, computed once per loaded matrix."""
-        return np.einsum("ij,ij->i", self.descriptors, self.descriptors)
-
-    def person_id(self, index: int) -> uuid.UUID:
-        return uuid.UUID(bytes=self.person_ids[index].tobytes())
+def uuid_bytes(values: list[Any]) -> npt.NDArray[np.uint8]:
+    """(P, 16) UUID bytes from a database's raw uuid values (hex text or UUID objects)."""
+    if not values:
+        return np.zeros((0, 16), dtype=np.uint8)
+    if isinstance(values[0], str):
+        raw = bytes.fromhex("".join(values).replace("-", ""))
+    else:
+        raw = b"".join(value.bytes for value in values)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 16)
 
 
-def _group_matrix(group: PersonGroup) -> Matrix | str:
-    rows = (
-        PersistedFace.objects.filter(person__group=group)
-        .order_by("person_id", "id")
-        .values_list("person_id", "descriptor")
-    )
-    person_index: dict[uuid.UUID, int] = {}
+def raw_rows(queryset: QuerySet[Any], chunk: int = READ_CHUNK) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of a values_list queryset as the driver returns them, in chunks.
+
+    No model instances and no field converters: at a million rows those cost seconds.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+
+
+def read_descriptors(
+    queryset: QuerySet[Any], count: int, each: Callable[[list[Any]], None]
+) -> npt.NDArray[np.float32]:
+    """Descriptors of `values_list(key, "descriptor")` rows into one (N, 128) array.
+
+    `each` receives every chunk's keys, in order.
+    """
+    out = np.empty((count, DESCRIPTOR_SIZE), dtype=DESCRIPTOR_DTYPE)
+    filled = 0
+    for rows in raw_rows(queryset):
+        keys, blobs = zip(*rows, strict=True)
+        block = np.frombuffer(b"".join(blobs), dtype=DESCRIPTOR_DTYPE).reshape(-1, DESCRIPTOR_SIZE)
+        if filled + len(block) > out.shape[0]:  # rows added since the count: grow
+            out = np.concatenate([out[:filled], block])
+        else:
+            out[filled : filled + len(block)] = block
+        filled += len(block)
+        each(list(keys))
+    return out[:filled]
+
+
+def collection_arrays(
+    collection: Collection,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8], npt.NDArray[np.float32]] | None:
+    """(labels, owner ids, descriptors) of every face; None when there is none."""
+    if isinstance(collection, PersonGroup):
+        faces = PersistedFace.objects.filter(person__group=collection)
+        key = "person_id"
+    else:
+        faces = PersistedFace.objects.filter(face_list=collection)
+        key = "id"
+    count = faces.count()
+    if not count:
+        return None
+    owners: dict[Any, int] = {}
     labels: list[int] = []
-    blobs: list[bytes] = []
-    for person_id, descriptor in rows.iterator(chunk_size=10000):
-        labels.append(person_index.setdefault(person_id, len(person_index)))
-        blobs.append(bytes(descriptor))
-    if not blobs:
-        if not group.persons.exists():
-            return "There is no person in the person group."
-        return "There is no face in the person group."
-    descriptors = np.frombuffer(b"".join(blobs), dtype=DESCRIPTOR_DTYPE)
-    person_ids = np.frombuffer(b"".join(p.bytes for p in person_index), dtype=np.uint8)
-    return Matrix(
-        descriptors=descriptors.reshape(-1, DESCRIPTOR_SIZE),
-        labels=np.asarray(labels, dtype=np.int32),
-        person_ids=person_ids.reshape(-1, 16),
+
+    def collect(keys: list[Any]) -> None:
+        labels.extend([owners.setdefault(k, len(owners)) for k in keys])
+
+    descriptors = read_descriptors(faces.values_list(key, "descriptor"), count, collect)
+    if not len(descriptors):
+        return None
+    return np.asarray(labels, dtype=np.int32), uuid_bytes(list(owners)), descriptors
+
+
+def index_build(
+    labels: npt.NDArray[np.int32], ids: npt.NDArray[np.uint8], descriptors: npt.NDArray[np.float32]
+) -> search.TrainedIndex:
+    threads = int(settings.FACEADMIN_ENGINE_BLAS_THREADS)
+    if len(labels) <= search.EXACT_LIMIT:
+        order = np.argsort(labels, kind="stable")
+        return search.TrainedIndex(
+            labels=labels[order],
+            ids=ids,
+            descriptors=np.ascontiguousarray(descriptors[order]),
+            search_threads=threads,
+        )
+    return search.TrainedIndex(
+        labels=labels, ids=ids, ivf=search.build_ivf(descriptors), search_threads=threads
     )
+
+
+# --- files -----------------------------------------------------------------------------------
 
 
 def _directory() -> Path:
     return Path(settings.FACEADMIN_ENGINE_DATA_DIR) / "training"
 
 
-def matrix_path(group: PersonGroup, version: int) -> Path:
-    return _directory() / f"group-{group.pk}-v{version}.npz"
+def _prefix(collection: Collection) -> str:
+    return "group" if isinstance(collection, PersonGroup) else "facelist"
 
 
-def _save_atomically(path: Path, matrix: Matrix) -> None:
+def matrix_path(collection: Collection, version: int) -> Path:
+    """The `.npz` of a training (labels, owner ids, descriptors of an exact index)."""
+    return _directory() / f"{_prefix(collection)}-{collection.pk}-v{version}.npz"
+
+
+def ivf_path(path: Path) -> Path:
+    return path.with_suffix(".ivf")
+
+
+def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(
-                handle,
-                descriptors=matrix.descriptors,
-                labels=matrix.labels,
-                person_ids=matrix.person_ids,
-            )
-            handle.flush()
+        write(Path(temp))
+        with open(temp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
@@ -348,56 +319,110 @@ def _save_atomically(path: Path, matrix: Matrix) -> None:
         raise
 
 
-def _remove_files(group_pk: int, keep: Path | None = None) -> None:
-    for path in _directory().glob(f"group-{group_pk}-v*.npz"):
-        if path != keep:
+def index_save(trained: search.TrainedIndex, path: Path) -> None:
+    """Write a trained index: the `.ivf` first, then the `.npz` that names it."""
+    if trained.ivf is not None:
+        _write_atomically(ivf_path(path), lambda temp: search.write_ivf(trained.ivf, temp))
+    arrays: dict[str, npt.NDArray[Any]] = {"labels": trained.labels, "person_ids": trained.ids}
+    if trained.descriptors is not None:
+        arrays["descriptors"] = trained.descriptors
+
+    def write(temp: Path) -> None:
+        with open(temp, "wb") as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
+
+    _write_atomically(path, write)
+
+
+def index_read(path: Path) -> search.TrainedIndex:
+    with np.load(path) as data:
+        descriptors = data["descriptors"] if "descriptors" in data.files else None
+        labels, ids = data["labels"], data["person_ids"]
+    ivf = None
+    if descriptors is None:
+        ivf = search.read_ivf(ivf_path(path))
+    else:
+        descriptors = np.ascontiguousarray(descriptors, dtype=DESCRIPTOR_DTYPE)
+    return search.TrainedIndex(
+        labels=labels,
+        ids=ids,
+        descriptors=descriptors,
+        ivf=ivf,
+        search_threads=int(settings.FACEADMIN_ENGINE_BLAS_THREADS),
+    )
+
+
+def index_files(path: Path) -> list[Path]:
+    """The files of one training that exist: the `.npz` and, for IVF, the `.ivf`."""
+    return [p for p in (path, ivf_path(path)) if p.exists()]
+
+
+def index_files_delete(path: Path) -> None:
+    for file in (path, ivf_path(path)):
+        file.unlink(missing_ok=True)
+
+
+def _remove_files(collection: Collection, keep: Path | None = None) -> None:
+    for path in _directory().glob(f"{_prefix(collection)}-{collection.pk}-v*"):
+        if keep is None or path.with_suffix("") != keep.with_suffix(""):
             path.unlink(missing_ok=True)
 
 
-def training_files_delete(*, group_pk: int) -> None:
-    """Remove the matrices of a deleted group."""
-    _remove_files(group_pk)
+def training_files_delete(*, collection: Collection) -> None:
+    """Remove the indexes of a deleted collection (call with the pk still set)."""
+    _remove_files(collection)
 
 
 # --- serving the last successful training ---------------------------------------------------
 
 _cache_lock = threading.Lock()
-_cache: OrderedDict[str, tuple[tuple[int, int], Matrix]] = OrderedDict()
+_cache: OrderedDict[str, tuple[tuple[int, int], search.TrainedIndex]] = OrderedDict()
 
 
-def _load(path: Path) -> Matrix:
+def _signature(path: Path) -> tuple[int, int]:
     stat = path.stat()
-    signature = (stat.st_mtime_ns, stat.st_size)
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _cache_put(path: Path, trained: search.TrainedIndex) -> None:
+    try:
+        signature = _signature(path)
+    except FileNotFoundError:
+        return
+    key = str(path)
+    with _cache_lock:
+        _cache[key] = (signature, trained)
+        _cache.move_to_end(key)
+        total = sum(entry.nbytes for _, entry in _cache.values())
+        while len(_cache) > 1 and (len(_cache) > CACHE_ENTRIES or total > CACHE_BYTES):
+            _, (_, evicted) = _cache.popitem(last=False)
+            total -= evicted.nbytes
+
+
+def index_load(path: Path) -> search.TrainedIndex:
+    """A trained index from disk, through this process's cache."""
+    signature = _signature(path)
     key = str(path)
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None and cached[0] == signature:
             _cache.move_to_end(key)
             return cached[1]
-    with np.load(path) as data:
-        matrix = Matrix(
-            descriptors=np.ascontiguousarray(data["descriptors"], dtype=DESCRIPTOR_DTYPE),
-            labels=data["labels"],
-            person_ids=data["person_ids"],
-        )
-    with _cache_lock:
-        _cache[key] = (signature, matrix)
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_ENTRIES:
-            _cache.popitem(last=False)
-    return matrix
+    trained = index_read(path)
+    _cache_put(path, trained)
+    return trained
 
 
-def trained_matrix(*, group: PersonGroup, kind: Kind) -> Matrix:
-    """The matrix of the last successful training (400 NotTrained / 409 if first run)."""
-    training = training_get(group=group)
+def trained_index(*, collection: Collection, kind: Kind) -> search.TrainedIndex:
+    """The index of the last successful training (400 NotTrained / 409 if first run)."""
+    training = training_get(collection=collection)
     if training is None or training.ready_version is None:
         if training is not None and training.status in ACTIVE:
             raise kind.training_not_finished()
         raise kind.not_trained(400)
-    path = matrix_path(group, training.ready_version)
+    path = matrix_path(collection, training.ready_version)
     try:
-        return _load(path)
+        return index_load(path)
     except FileNotFoundError:
-        logger.error("engine: trained matrix %s is missing; the group must be retrained", path)
+        logger.error("engine: trained index %s is missing; the collection must be retrained", path)
         raise kind.not_trained(400) from None

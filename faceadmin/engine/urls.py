@@ -9,7 +9,13 @@ from functools import partial
 
 from django.urls import URLPattern, re_path
 
-from faceadmin.engine.errors import FACE_LIST, PERSON_GROUP, Kind
+from faceadmin.engine.errors import (
+    FACE_LIST,
+    LARGE_FACE_LIST,
+    LARGE_PERSON_GROUP,
+    PERSON_GROUP,
+    Kind,
+)
 from faceadmin.engine.http import Handler, endpoint, not_found
 from faceadmin.engine.views import face, face_lists, person_groups
 
@@ -25,7 +31,7 @@ def route(pattern: str, **handlers: Handler) -> URLPattern:
 
 
 def _person_group_routes(prefix: str, kind: Kind) -> list[URLPattern]:
-    """Rows 8-24 (and, with the large kind, rows 33-49 in engine part 2)."""
+    """Rows 8-24, and with the large kind rows 33-49."""
     pg = person_groups
 
     def bind(handler: Handler) -> Handler:
@@ -64,12 +70,22 @@ def _person_group_routes(prefix: str, kind: Kind) -> list[URLPattern]:
 
 
 def _face_list_routes(prefix: str, kind: Kind) -> list[URLPattern]:
-    """Rows 25-32."""
+    """Rows 25-32, and with the large kind rows 50-62."""
     fl = face_lists
 
     def bind(handler: Handler) -> Handler:
         return partial(handler, kind=kind)
 
+    faces: dict[str, Handler] = {"POST": bind(fl.face_list_face_add)}
+    face: dict[str, Handler] = {"DELETE": bind(fl.face_list_face_delete)}
+    trained: list[URLPattern] = []
+    if kind.large:
+        faces["GET"] = bind(fl.face_list_face_list)
+        face |= {"GET": bind(fl.face_list_face_get), "PATCH": bind(fl.face_list_face_update)}
+        trained = [
+            route(f"{prefix}/{LIST}/train", POST=bind(fl.face_list_train)),
+            route(f"{prefix}/{LIST}/training", GET=bind(fl.face_list_training)),
+        ]
     return [
         route(prefix, GET=bind(fl.face_list_list)),
         route(
@@ -79,8 +95,9 @@ def _face_list_routes(prefix: str, kind: Kind) -> list[URLPattern]:
             PATCH=bind(fl.face_list_update),
             DELETE=bind(fl.face_list_delete),
         ),
-        route(f"{prefix}/{LIST}/persistedfaces", POST=bind(fl.face_list_face_add)),
-        route(f"{prefix}/{LIST}/persistedfaces/{FACE}", DELETE=bind(fl.face_list_face_delete)),
+        route(f"{prefix}/{LIST}/persistedfaces", **faces),
+        route(f"{prefix}/{LIST}/persistedfaces/{FACE}", **face),
+        *trained,
     ]
 
 
@@ -91,6 +108,8 @@ urlpatterns: list[URLPattern] = [
     route("identify", POST=face.identify),
     route("verify", POST=face.verify),
     *_person_group_routes("persongroups", PERSON_GROUP),
+    *_person_group_routes("largepersongroups", LARGE_PERSON_GROUP),
     *_face_list_routes("facelists", FACE_LIST),
+    *_face_list_routes("largefacelists", LARGE_FACE_LIST),
     re_path(r"^.*$", not_found),
 ]

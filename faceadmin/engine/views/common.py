@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from faceadmin.engine import errors, urlfetch
-from faceadmin.engine.http import Call
+from django.http import HttpResponse
+
+from faceadmin.engine import errors, training, urlfetch
+from faceadmin.engine.errors import Kind
+from faceadmin.engine.http import Call, json_response
 
 
 def request_image(call: Call) -> bytes:
@@ -46,3 +49,19 @@ def collection_json(
     if with_model:
         data["recognitionModel"] = recognition_model
     return data
+
+
+def training_json(collection: training.Collection, kind: Kind) -> HttpResponse:
+    """GET .../training: the status, or 404 `<Entity>NotTrained` before any training."""
+    status = training.training_get(collection=collection)
+    if status is None:
+        raise kind.not_trained(404)
+    return json_response(
+        {
+            "status": status.status,
+            "createdDateTime": iso(status.created),
+            "lastActionDateTime": iso(status.last_action),
+            "lastSuccessfulTrainingDateTime": iso(status.last_successful),
+            "message": status.message or None,
+        }
+    )

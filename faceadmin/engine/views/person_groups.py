@@ -8,7 +8,7 @@ from faceadmin.engine import errors, groups, training, validation
 from faceadmin.engine.errors import Kind
 from faceadmin.engine.http import Call, empty_response, json_response
 from faceadmin.engine.models import Person, PersonGroup
-from faceadmin.engine.views.common import collection_json, iso, request_image
+from faceadmin.engine.views.common import collection_json, request_image, training_json
 
 # --- groups ------------------------------------------------------------------------------
 
@@ -76,23 +76,12 @@ def group_delete(call: Call, group_id: str, *, kind: Kind) -> HttpResponse:
 
 
 def group_train(call: Call, group_id: str, *, kind: Kind) -> HttpResponse:
-    training.training_start(group=_group(call, group_id, kind), kind=kind)
+    training.training_start(collection=_group(call, group_id, kind), kind=kind)
     return empty_response(202)
 
 
 def group_training(call: Call, group_id: str, *, kind: Kind) -> HttpResponse:
-    status = training.training_get(group=_group(call, group_id, kind))
-    if status is None:
-        raise kind.not_trained(404)
-    return json_response(
-        {
-            "status": status.status,
-            "createdDateTime": iso(status.created),
-            "lastActionDateTime": iso(status.last_action),
-            "lastSuccessfulTrainingDateTime": iso(status.last_successful),
-            "message": status.message or None,
-        }
-    )
+    return training_json(_group(call, group_id, kind), kind)
 
 
 # --- persons -----------------------------------------------------------------------------
