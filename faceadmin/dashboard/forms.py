@@ -18,9 +18,18 @@ class TenantSettingsForm(forms.ModelForm):
         model = Tenant
         fields: tuple[str, ...] = ("name", "provider", "endpoint_url")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["endpoint_url"].help_text = (
+            "Scheme and host of the API, e.g. https://westus.api.cognitive.microsoft.com or "
+            "https://api.findface.pro. Leave empty for this server's embedded engine (Azure "
+            "API) or, with FindFace, for its FindFace facade."
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("provider") != Provider.EMBEDDED and not data.get("endpoint_url"):
+        served_here = (Provider.EMBEDDED, Provider.FINDFACE)
+        if data.get("provider") not in served_here and not data.get("endpoint_url"):
             self.add_error("endpoint_url", "Cloud providers need the endpoint URL.")
         return data
 

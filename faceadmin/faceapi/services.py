@@ -2,12 +2,15 @@
 
 Views never build clients or send HTTP themselves; they call these functions, which pick the
 tenant's provider and keys, talk to it through `faceapi` clients, and leave audit events.
+Azure and the embedded engine get an `AzureFaceClient` (`client_for`); FindFace tenants a
+`FindFaceClient` (`findface_client_for`), on the same transport with FindFace's header.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +18,13 @@ from django.conf import settings
 
 from faceadmin.faceapi.azure import AzureFaceClient
 from faceadmin.faceapi.embedded import EMBEDDED_ORIGIN, embedded_session
-from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.errors import FaceApiError, UnsupportedFeature
+from faceadmin.faceapi.findface import FindFaceClient, findface_base_url, findface_transport
 from faceadmin.faceapi.transport import HttpTransport, base_url_for
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Provider, Tenant
 
-_clients: dict[tuple[Any, ...], AzureFaceClient] = {}
+_clients: dict[tuple[Any, ...], AzureFaceClient | FindFaceClient] = {}
 _clients_lock = threading.Lock()
 
 # Plain-words titles for the error codes an operator meets most; the provider's own message
@@ -37,6 +41,12 @@ _TITLES = {
     "BadArgument": "The provider rejected a value.",
     "UnsupportedFeature": "The provider does not support that feature.",
     "FaceNotFound": "That detected face has expired or is unknown; detect the photo again.",
+    "AUTH_FAILED": "The provider refused the API token.",
+    "BAD_PARAM": "The provider rejected a value.",
+    "MALFORMED_JSON": "The provider could not read the request.",
+    "NOT_FOUND": "That face or gallery does not exist (any more).",
+    "EXTRACTION_ERROR": "The provider could not read the face; try again later.",
+    "SERVICE_UNAVAILABLE": "The provider did not answer.",
 }
 
 
@@ -90,8 +100,13 @@ class ApiErrorView:
         return cls(title, error.message, error.code, error.status, error.request_id)
 
 
-def client_for(tenant: Tenant) -> AzureFaceClient:
-    """The Azure Face client for a tenant's provider and keys (cached per key pair)."""
+def _cached_client(
+    tenant: Tenant, build: Callable[[dict[str, Any]], AzureFaceClient | FindFaceClient]
+) -> AzureFaceClient | FindFaceClient:
+    """The tenant's client, built once per provider, endpoint and key pair.
+
+    `build(options)` makes the client from the transport options every provider shares:
+    timeouts, retry bounds, the secondary key and the failover callback."""
     cache_key = (
         tenant.pk,
         tenant.provider,
@@ -103,10 +118,6 @@ def client_for(tenant: Tenant) -> AzureFaceClient:
         client = _clients.get(cache_key)
         if client is not None:
             return client
-    if tenant.is_embedded:
-        base_url, session = base_url_for(EMBEDDED_ORIGIN), embedded_session()
-    else:
-        base_url, session = base_url_for(tenant.endpoint_url), None
     tenant_pk = tenant.pk
 
     def on_failover(status: int, code: str) -> None:
@@ -115,22 +126,59 @@ def client_for(tenant: Tenant) -> AzureFaceClient:
         fresh = Tenant.objects.get(pk=tenant_pk)
         key_mark_primary_failed(tenant=fresh, status=status, code=code)
 
-    transport = HttpTransport(
-        base_url,
-        tenant.primary_key or "-",
-        secondary_key=tenant.secondary_key or None,
-        connect_timeout=settings.FACEADMIN_HTTP_CONNECT_TIMEOUT,
-        read_timeout=settings.FACEADMIN_HTTP_READ_TIMEOUT,
-        max_retries=settings.FACEADMIN_HTTP_MAX_RETRIES,
-        max_retry_seconds=settings.FACEADMIN_HTTP_MAX_RETRY_SECONDS,
-        session=session,
-        on_key_failover=on_failover,
+    client = build(
+        {
+            "secondary_key": tenant.secondary_key or None,
+            "connect_timeout": settings.FACEADMIN_HTTP_CONNECT_TIMEOUT,
+            "read_timeout": settings.FACEADMIN_HTTP_READ_TIMEOUT,
+            "max_retries": settings.FACEADMIN_HTTP_MAX_RETRIES,
+            "max_retry_seconds": settings.FACEADMIN_HTTP_MAX_RETRY_SECONDS,
+            "session": embedded_session() if tenant.is_embedded else None,
+            "on_key_failover": on_failover,
+        }
     )
-    client = AzureFaceClient(transport)
     with _clients_lock:
         for stale in [k for k in _clients if k[0] == tenant.pk]:
             del _clients[stale]
         _clients[cache_key] = client
+    return client
+
+
+def client_for(tenant: Tenant) -> AzureFaceClient:
+    """The Azure Face client for a tenant's provider and keys (cached per key pair)."""
+    if tenant.provider == Provider.FINDFACE:
+        # Azure paths sent to a FindFace server would only come back as puzzling 404s.
+        raise UnsupportedFeature(
+            "This tenant speaks the FindFace API, which has galleries, not person groups "
+            "or face lists."
+        )
+
+    def build(options: dict[str, Any]) -> AzureFaceClient:
+        endpoint = EMBEDDED_ORIGIN if tenant.is_embedded else tenant.endpoint_url
+        return AzureFaceClient(
+            HttpTransport(base_url_for(endpoint), tenant.primary_key or "-", **options)
+        )
+
+    client = _cached_client(tenant, build)
+    assert isinstance(client, AzureFaceClient)
+    return client
+
+
+def findface_client_for(tenant: Tenant) -> FindFaceClient:
+    """The FindFace client of a FindFace tenant: the remote API at its endpoint, or, with no
+    endpoint, this server's facade (/findface/v1/) served in-process like the engine."""
+    if tenant.provider != Provider.FINDFACE:
+        raise UnsupportedFeature("This tenant does not speak the FindFace API.")
+
+    def build(options: dict[str, Any]) -> FindFaceClient:
+        if tenant.is_embedded:
+            base_url = f"{EMBEDDED_ORIGIN}/findface/v1"
+        else:
+            base_url = findface_base_url(tenant.endpoint_url)
+        return FindFaceClient(findface_transport(base_url, tenant.primary_key or "-", **options))
+
+    client = _cached_client(tenant, build)
+    assert isinstance(client, FindFaceClient)
     return client
 
 
@@ -145,12 +193,12 @@ def tenant_check_connection(
     *, tenant: Tenant, user: Any = None, audit: bool = False
 ) -> ConnectionCheck:
     """One cheap authenticated call: does the provider answer, and does it accept the key?"""
-    if tenant.provider == Provider.FINDFACE:
-        error = FaceApiError("FindFace tenants are not supported yet.", code="NotSupported")
-        return ConnectionCheck(False, 0, ApiErrorView.of(error))
     started = time.monotonic()
     try:
-        client_for(tenant).person_group_list(top=1)
+        if tenant.provider == Provider.FINDFACE:
+            findface_client_for(tenant).gallery_list()
+        else:
+            client_for(tenant).person_group_list(top=1)
     except FaceApiError as exc:
         check = ConnectionCheck(False, _ms(started), ApiErrorView.of(exc))
     else:
@@ -219,6 +267,7 @@ __all__ = [
     "face_list_delete_face",
     "face_list_faces",
     "face_list_page",
+    "findface_client_for",
     "person_add_face",
     "person_create",
     "person_delete",

@@ -74,7 +74,9 @@ class Tenant(models.Model):
 
     @property
     def is_embedded(self) -> bool:
-        return self.provider == Provider.EMBEDDED and not self.endpoint_url
+        """Served by this server: the embedded engine, or (FindFace with no endpoint) its
+        FindFace facade."""
+        return self.provider in (Provider.EMBEDDED, Provider.FINDFACE) and not self.endpoint_url
 
 
 class Membership(models.Model):
