@@ -22,15 +22,19 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 POLLING = 'hx-trigger="every 2s"'
 
 
-@pytest.fixture
-def engine_snapshots(local_tenant: Tenant) -> None:
+def skip_without_snapshots(tenant: Tenant) -> None:
     """Skip while the embedded engine has no /snapshots yet (engine part 2), and only then."""
     try:
-        services.client_for(local_tenant).snapshot_list()
+        services.client_for(tenant).snapshot_list()
     except FaceApiError as exc:
         if exc.status == 404:
             pytest.skip("the embedded engine answers 404 on /snapshots (engine part 2)")
         raise
+
+
+@pytest.fixture
+def engine_snapshots(local_tenant: Tenant) -> None:
+    skip_without_snapshots(local_tenant)
 
 
 def train(tenant: Tenant, kind: CollectionKind, collection_id: str) -> None:
@@ -45,17 +49,20 @@ def train(tenant: Tenant, kind: CollectionKind, collection_id: str) -> None:
     raise AssertionError("training did not end within 120 s")
 
 
+def make_trained_group(tenant: Tenant, user: Any) -> str:
+    """Person group "staff" with two persons (one photo each), trained."""
+    services.collection_create(
+        tenant=tenant, user=user, kind=PG, collection_id="staff", name="Staff"
+    )
+    enroll(tenant, user, "staff", "Barack Obama", "enroll/barack_obama/1.jpg")
+    enroll(tenant, user, "staff", "Kit Harington", "enroll/kit_harington/1.jpg")
+    train(tenant, PG, "staff")
+    return "staff"
+
+
 @pytest.fixture
 def trained_group(engine_snapshots: None, local_tenant: Tenant, local_members: Any) -> str:
-    """Person group "staff" with two persons (one photo each), trained."""
-    operator = local_members["operator"]
-    services.collection_create(
-        tenant=local_tenant, user=operator, kind=PG, collection_id="staff", name="Staff"
-    )
-    enroll(local_tenant, operator, "staff", "Barack Obama", "enroll/barack_obama/1.jpg")
-    enroll(local_tenant, operator, "staff", "Kit Harington", "enroll/kit_harington/1.jpg")
-    train(local_tenant, PG, "staff")
-    return "staff"
+    return make_trained_group(local_tenant, local_members["operator"])
 
 
 @pytest.fixture
