@@ -35,7 +35,7 @@ from faceadmin.faceapi.errors import FaceApiError, NotFoundError
 from faceadmin.faceapi.models import OperationKind, OperationState, SnapshotOperation
 from faceadmin.faceapi.types import CollectionKind, Snapshot
 from faceadmin.tenants.audit import audit_record
-from faceadmin.tenants.models import Membership, Role, Tenant
+from faceadmin.tenants.models import Membership, Provider, Role, Tenant
 
 if TYPE_CHECKING:
     from faceadmin.faceapi.azure import AzureFaceClient
@@ -78,7 +78,7 @@ def account_subscription_id(account: str) -> str | None:
 
 def tenant_subscription_id(*, tenant: Tenant) -> str | None:
     """The subscription id the provider knows this tenant by, or None when unknown."""
-    if tenant.is_embedded:
+    if tenant.provider == Provider.EMBEDDED:
         from faceadmin.engine.accounts import account_for_key
 
         for key in (tenant.primary_key, tenant.secondary_key):

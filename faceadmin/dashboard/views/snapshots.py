@@ -185,17 +185,17 @@ class SnapshotApplyForm(forms.Form):
 
 
 def _context(request: TenantRequest, **extra: Any) -> dict[str, Any]:
-    return base_context(request) | {
-        "can_manage": can(request.membership, Role.ADMIN),
-        "own_id": tenant_subscription_id(tenant=request.tenant),
-        **extra,
-    }
+    return base_context(request) | {"can_manage": can(request.membership, Role.ADMIN), **extra}
+
+
+def _context_with_own_id(request: TenantRequest, **extra: Any) -> dict[str, Any]:
+    return _context(request, own_id=tenant_subscription_id(tenant=request.tenant), **extra)
 
 
 @tenant_view()
 def snapshot_index(request: TenantRequest) -> HttpResponse:
     """The tenant's snapshots, and the operations panel beneath."""
-    context = _context(request, operations=operations_refresh(tenant=request.tenant))
+    context = _context_with_own_id(request, operations=operations_refresh(tenant=request.tenant))
     status = 200
     try:
         context["rows"] = snapshot_list(tenant=request.tenant)
@@ -209,7 +209,7 @@ def _snapshot_context(
     request: TenantRequest, snapshot_id: str
 ) -> tuple[dict[str, Any], SnapshotRow | None, int]:
     """The snapshot page's context (with blank forms for an admin), or the provider's error."""
-    context = _context(request, snapshot_id=snapshot_id)
+    context = _context_with_own_id(request, snapshot_id=snapshot_id)
     try:
         row = snapshot_get(tenant=request.tenant, snapshot_id=snapshot_id)
     except FaceApiError as exc:
