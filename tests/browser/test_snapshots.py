@@ -68,7 +68,7 @@ def test_an_admin_snapshots_a_trained_group_and_applies_it_as_a_new_one(
     page.wait_for_url(re.compile(r"/t/local/snapshots/[^/]+/$"))
     expect(page.get_by_test_id("snapshot-type")).to_have_text("PersonGroup")
     expect(page.get_by_test_id("expires-in")).to_contain_text(re.compile(r"^4[78] h"))
-    expect(page.get_by_text("before the upgrade")).to_be_visible()
+    expect(page.locator("pre.userdata")).to_have_text("before the upgrade")
     page.get_by_label("New ID").fill("staff-copy")
     screenshot(page, "snapshot-detail")
     page.get_by_role("button", name="Apply snapshot").click()

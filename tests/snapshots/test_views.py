@@ -175,7 +175,9 @@ def test_delete_asks_first_then_removes_the_snapshot(
     assert "cannot be undone" in confirm and snapshot_id in confirm
     response = admin.post(url)
     assert response.status_code == 302 and response["Location"] == "/t/local/snapshots/"
-    assert snapshot_id not in admin.get("/t/local/snapshots/").content.decode()
+    listing = admin.get("/t/local/snapshots/").content.decode()
+    assert f"Snapshot {snapshot_id} was deleted." in listing
+    assert f'data-snapshot="{snapshot_id}"' not in listing
     gone = admin.get(f"/t/local/snapshots/{snapshot_id}/")
     assert gone.status_code == 404 and "api-error" in gone.content.decode()
 
