@@ -364,12 +364,19 @@ class FindFaceClient:
         return [Face.from_json(face) for face in results]
 
     def face_list(
-        self, *, gallery: str | None = None, max_id: int | None = None, min_id: int | None = None
+        self,
+        *,
+        gallery: str | None = None,
+        max_id: int | None = None,
+        min_id: int | None = None,
+        limit: int | None = None,
     ) -> FacePage:
         """GET /faces/ or /faces/gallery/{gallery}/: one page, newest first. `max_id` gives
-        older faces (ids below it), `min_id` newer ones."""
+        older faces (ids below it), `min_id` newer ones. `limit` (the page size) is this
+        server's facade's extension; the cloud documents none and may ignore it."""
         path = "/faces/" if gallery is None else f"/faces/gallery/{_check_gallery(gallery)}/"
-        return FacePage.from_json(self._body(self._get(path, {"max_id": max_id, "min_id": min_id})))
+        params = {"max_id": max_id, "min_id": min_id, "limit": limit}
+        return FacePage.from_json(self._body(self._get(path, params)))
 
     def iter_faces(self, *, gallery: str | None = None) -> Iterator[Face]:
         """Every face, newest first, page after page (stops if a page repeats itself)."""
@@ -436,13 +443,11 @@ class FindFaceClient:
         gallery: str | None = None,
         max_id: int | None = None,
         min_id: int | None = None,
+        limit: int | None = None,
     ) -> FacePage:
         """GET /faces/meta/{meta}/ (or within a gallery): faces whose meta is exactly this."""
-        return FacePage.from_json(
-            self._body(
-                self._get(self._meta_path(meta, gallery), {"max_id": max_id, "min_id": min_id})
-            )
-        )
+        params = {"max_id": max_id, "min_id": min_id, "limit": limit}
+        return FacePage.from_json(self._body(self._get(self._meta_path(meta, gallery), params)))
 
     def faces_delete_by_meta(self, *, meta: str, gallery: str | None = None) -> None:
         """DELETE /faces/meta/{meta}/ (or within a gallery): every face carrying that meta."""
