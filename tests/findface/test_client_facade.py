@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from faceadmin.faceapi.embedded import embedded_session
 from faceadmin.faceapi.errors import (
     AuthFailed,
     BadParam,
@@ -16,7 +17,6 @@ from faceadmin.faceapi.errors import (
 )
 from faceadmin.faceapi.findface import FindFaceClient, findface_transport
 from faceadmin.faceapi.findface_types import BBox
-from faceadmin.faceapi.embedded import embedded_session
 
 from .conftest import FACADE, photo
 
