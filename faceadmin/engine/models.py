@@ -190,3 +190,70 @@ class DetectedFace(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class SnapshotType(models.TextChoices):
+    FACE_LIST = "FaceList"
+    LARGE_FACE_LIST = "LargeFaceList"
+    PERSON_GROUP = "PersonGroup"
+    LARGE_PERSON_GROUP = "LargePersonGroup"
+
+
+class Snapshot(models.Model):
+    """A copy of a collection (rows, descriptors and training), stored under
+    `<DATA_DIR>/snapshots/<id>/` (see snapshots.py). Invisible until `ready`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    type = models.CharField(max_length=16, choices=SnapshotType.choices)
+    object_id = models.CharField(max_length=64)
+    apply_scope = models.JSONField(default=list)  # lower-case account UUID strings
+    user_data = models.TextField(null=True, blank=True)  # noqa: DJ001 (null = never set)
+    created = models.DateTimeField(default=timezone.now)
+    last_update = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    ready = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class OperationAction(models.TextChoices):
+    TAKE = "take"
+    APPLY = "apply"
+
+
+class Operation(models.Model):
+    """A snapshot take or apply, run in the background (a job, see jobs.py).
+
+    `object_type` / `object_id` name the collection it works on in `account` (the source
+    of a take, the target of an apply); at most one active operation per object.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="operations")
+    action = models.CharField(max_length=8, choices=OperationAction.choices)
+    snapshot = models.ForeignKey(
+        Snapshot, null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"
+    )
+    object_type = models.CharField(max_length=16, choices=SnapshotType.choices)
+    object_id = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=TrainingStatus.choices)
+    created = models.DateTimeField(default=timezone.now)
+    last_action = models.DateTimeField(default=timezone.now)
+    resource_location = models.CharField(max_length=128, blank=True)
+    message = models.TextField(blank=True, default="")
+    worker = models.CharField(max_length=64, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "object_type", "object_id"],
+                condition=Q(status__in=["notstarted", "running"]),
+                name="engine_operation_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.id} ({self.status})"

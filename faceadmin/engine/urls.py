@@ -17,13 +17,15 @@ from faceadmin.engine.errors import (
     Kind,
 )
 from faceadmin.engine.http import Handler, endpoint, not_found
-from faceadmin.engine.views import face, face_lists, person_groups
+from faceadmin.engine.views import face, face_lists, person_groups, snapshots
 
 SEGMENT = r"[^/]+"
 GROUP = rf"(?P<group_id>{SEGMENT})"
 PERSON = rf"(?P<person_id>{SEGMENT})"
 FACE = rf"(?P<face_id>{SEGMENT})"
 LIST = rf"(?P<list_id>{SEGMENT})"
+SNAPSHOT = rf"(?P<snapshot_id>{SEGMENT})"
+OPERATION = rf"(?P<operation_id>{SEGMENT})"
 
 
 def route(pattern: str, **handlers: Handler) -> URLPattern:
@@ -111,5 +113,15 @@ urlpatterns: list[URLPattern] = [
     *_person_group_routes("largepersongroups", LARGE_PERSON_GROUP),
     *_face_list_routes("facelists", FACE_LIST),
     *_face_list_routes("largefacelists", LARGE_FACE_LIST),
+    # Rows 63-69.
+    route("snapshots", GET=snapshots.snapshot_list, POST=snapshots.snapshot_take),
+    route(
+        f"snapshots/{SNAPSHOT}",
+        GET=snapshots.snapshot_get,
+        PATCH=snapshots.snapshot_update,
+        DELETE=snapshots.snapshot_delete,
+    ),
+    route(f"snapshots/{SNAPSHOT}/apply", POST=snapshots.snapshot_apply),
+    route(f"operations/{OPERATION}", GET=snapshots.operation_get),
     re_path(r"^.*$", not_found),
 ]

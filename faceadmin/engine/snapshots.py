@@ -1,0 +1,702 @@
+"""Snapshots and their operations: take, apply, get, list, update, delete, operation status.
+
+A snapshot is a copy of one collection: its rows (persons, faces with descriptors, userData,
+face rectangles and order), its settings (name, userData, recognition model) and its last
+successful training. Payloads live in `<DATA_DIR>/snapshots/<id>/`:
+
+* `meta.json`: type, name, userData, recognition model, training timestamps;
+* `rows.npz`: person ids / names / userData, face ids / owners / descriptors / rectangles /
+  userData (strings as JSON, ids as 16 bytes);
+* `training.npz` (+ `training.ivf`): hard links to the trained index files (they are never
+  rewritten, only replaced by new versions, so a link is a free and stable copy).
+
+A take writes everything into a temporary directory, fsyncs it and renames it into place
+(atomic); the `Snapshot` row only becomes `ready` (visible) after that. An apply creates
+the collection, its persons, faces and trained `Training` row in one database transaction,
+so a failure or a restart leaves nothing half-applied; the training files it writes for
+the new collection are only named by that transaction's rows. The new persons and faces
+get new ids (ids are unique across the engine's accounts), and the copied index is
+re-labelled with them.
+
+Operations are jobs (jobs.py): heartbeated while their thread runs, `failed` ("... was
+interrupted") when read after their process died. At most one active operation per
+object (a conditional unique constraint): a second one is 409 ConcurrentOperationConflict.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from faceadmin.engine import errors, jobs, training
+from faceadmin.engine.errors import (
+    FACE_LIST,
+    LARGE_FACE_LIST,
+    LARGE_PERSON_GROUP,
+    PERSON_GROUP,
+    EngineError,
+    Kind,
+)
+from faceadmin.engine.models import (
+    DESCRIPTOR_DTYPE,
+    DESCRIPTOR_SIZE,
+    Account,
+    FaceList,
+    Operation,
+    OperationAction,
+    PersistedFace,
+    Person,
+    PersonGroup,
+    Snapshot,
+    SnapshotType,
+    Training,
+    TrainingStatus,
+)
+from faceadmin.engine.validation import parse_uuid
+
+logger = logging.getLogger(__name__)
+
+OPERATION_INTERRUPTED = "The operation was interrupted (the server restarted); start it again."
+OPERATION_FAILED = "The operation failed: internal error."
+BULK_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    name: str  # SnapshotType value
+    kind: Kind
+    path: str  # URL prefix of the collection
+
+
+OBJECT_TYPES = {
+    t.name.lower(): t
+    for t in (
+        ObjectType(SnapshotType.FACE_LIST, FACE_LIST, "facelists"),
+        ObjectType(SnapshotType.LARGE_FACE_LIST, LARGE_FACE_LIST, "largefacelists"),
+        ObjectType(SnapshotType.PERSON_GROUP, PERSON_GROUP, "persongroups"),
+        ObjectType(SnapshotType.LARGE_PERSON_GROUP, LARGE_PERSON_GROUP, "largepersongroups"),
+    )
+}
+
+
+def object_type(name: object) -> ObjectType:
+    """A snapshot `type` (any casing), 400 BadArgument otherwise."""
+    found = OBJECT_TYPES.get(name.lower()) if isinstance(name, str) else None
+    if found is None:
+        raise errors.bad_argument(
+            "'type' is invalid: use FaceList, LargeFaceList, PersonGroup or LargePersonGroup."
+        )
+    return found
+
+
+def snapshot_not_found() -> EngineError:
+    return EngineError(404, "SnapshotNotFound", "Snapshot is not found.")
+
+
+def operation_not_found() -> EngineError:
+    return EngineError(404, "OperationNotFound", "Operation is not found.")
+
+
+def concurrent_operation() -> EngineError:
+    return EngineError(
+        409,
+        "ConcurrentOperationConflict",
+        "There is a conflict operation on the resource; try again later.",
+    )
+
+
+def _directory() -> Path:
+    return Path(settings.FACEADMIN_ENGINE_DATA_DIR) / "snapshots"
+
+
+def snapshot_path(snapshot_id: uuid.UUID) -> Path:
+    return _directory() / str(snapshot_id)
+
+
+def _collection(account: Account, kind: Kind, object_id: str) -> PersonGroup | FaceList | None:
+    if kind in (PERSON_GROUP, LARGE_PERSON_GROUP):
+        return PersonGroup.objects.filter(
+            account=account, large=kind.large, group_id=object_id
+        ).first()
+    return FaceList.objects.filter(account=account, large=kind.large, list_id=object_id).first()
+
+
+# --- snapshots: selectors and simple services ----------------------------------------------
+
+
+def _visible() -> Q:
+    return Q(ready=True, expires_at__gt=timezone.now())
+
+
+def _in_scope(snapshot: Snapshot, account: Account) -> bool:
+    return str(account.id) in {str(s).lower() for s in snapshot.apply_scope}
+
+
+def snapshot_get(*, account: Account, snapshot_id: str, owner_only: bool = False) -> Snapshot:
+    """A live snapshot the account took, or (unless `owner_only`) may apply; else 404."""
+    parsed = parse_uuid(snapshot_id)
+    snapshot = None if parsed is None else Snapshot.objects.filter(_visible(), id=parsed).first()
+    if snapshot is None:
+        raise snapshot_not_found()
+    if snapshot.account_id == account.id or (not owner_only and _in_scope(snapshot, account)):
+        return snapshot
+    raise snapshot_not_found()
+
+
+def snapshot_list(
+    *, account: Account, type_name: str | None, scope: list[uuid.UUID] | None
+) -> list[Snapshot]:
+    """Snapshots the account took or may apply, filtered by type and by apply scope
+    (each given id must be in the snapshot's applyScope)."""
+    snapshots_purge_expired()
+    wanted_type = object_type(type_name).name if type_name else None
+    found = []
+    for snapshot in Snapshot.objects.filter(_visible()).order_by("created", "id"):
+        if snapshot.account_id != account.id and not _in_scope(snapshot, account):
+            continue
+        if wanted_type is not None and snapshot.type != wanted_type:
+            continue
+        if scope and not {str(s) for s in scope} <= {s.lower() for s in snapshot.apply_scope}:
+            continue
+        found.append(snapshot)
+    return found
+
+
+def snapshot_update(
+    *,
+    account: Account,
+    snapshot_id: str,
+    apply_scope: list[uuid.UUID] | None,
+    user_data: str | None,
+) -> None:
+    snapshot = snapshot_get(account=account, snapshot_id=snapshot_id, owner_only=True)
+    fields = ["last_update"]
+    if apply_scope is not None:
+        snapshot.apply_scope = [str(s) for s in apply_scope]
+        fields.append("apply_scope")
+    if user_data is not None:
+        snapshot.user_data = user_data
+        fields.append("user_data")
+    snapshot.last_update = timezone.now()
+    snapshot.save(update_fields=fields)
+
+
+def snapshot_delete(*, account: Account, snapshot_id: str) -> None:
+    snapshot = snapshot_get(account=account, snapshot_id=snapshot_id, owner_only=True)
+    _snapshot_remove(snapshot)
+
+
+def _snapshot_remove(snapshot: Snapshot) -> None:
+    snapshot_id = snapshot.id
+    snapshot.delete()
+    shutil.rmtree(snapshot_path(snapshot_id), ignore_errors=True)
+
+
+def snapshots_purge_expired() -> None:
+    """Forget expired snapshots (rows and payloads); called opportunistically."""
+    for snapshot in Snapshot.objects.filter(expires_at__lte=timezone.now(), ready=True):
+        _snapshot_remove(snapshot)
+
+
+# --- operations ---------------------------------------------------------------------------
+
+
+def operation_get(*, account: Account, operation_id: str) -> Operation:
+    parsed = parse_uuid(operation_id)
+    operation = (
+        None if parsed is None else Operation.objects.filter(id=parsed, account=account).first()
+    )
+    if operation is None:
+        raise operation_not_found()
+    if jobs.is_orphan(operation):
+        _operation_interrupted(operation)
+        operation.refresh_from_db()
+    return operation
+
+
+def _operation_interrupted(operation: Operation) -> None:
+    """Record the end of an operation whose process died, and drop what it left."""
+    failed = Operation.objects.filter(pk=operation.pk, status__in=jobs.ACTIVE).update(
+        status=TrainingStatus.FAILED, message=OPERATION_INTERRUPTED, last_action=timezone.now()
+    )
+    if failed and operation.action == OperationAction.TAKE and operation.snapshot_id:
+        _take_abandon(operation.snapshot_id)
+
+
+def _take_abandon(snapshot_id: uuid.UUID) -> None:
+    Snapshot.objects.filter(id=snapshot_id, ready=False).delete()
+    for leftover in _directory().glob(f".{snapshot_id}-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _operation_create(
+    *,
+    account: Account,
+    action: str,
+    kind_type: ObjectType,
+    object_id: str,
+    snapshot: Snapshot,
+    new_snapshot: bool = False,
+) -> Operation:
+    """Record a new operation on (account, type, object), 409 if another one is active."""
+    for _ in range(2):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                if new_snapshot:
+                    snapshot.save(force_insert=True)
+                return Operation.objects.create(
+                    account=account,
+                    action=action,
+                    snapshot=snapshot,
+                    object_type=kind_type.name,
+                    object_id=object_id,
+                    status=TrainingStatus.NOTSTARTED,
+                    created=now,
+                    last_action=now,
+                    worker=jobs.boot_id(),
+                    heartbeat=now,
+                )
+        except IntegrityError:
+            active = Operation.objects.filter(
+                account=account,
+                object_type=kind_type.name,
+                object_id=object_id,
+                status__in=jobs.ACTIVE,
+            ).first()
+            if active is None or not jobs.is_orphan(active):
+                raise concurrent_operation() from None
+            _operation_interrupted(active)
+    raise concurrent_operation()
+
+
+def _claim(operation_id: uuid.UUID) -> bool:
+    now = timezone.now()
+    return bool(
+        Operation.objects.filter(id=operation_id, status=TrainingStatus.NOTSTARTED).update(
+            status=TrainingStatus.RUNNING, last_action=now, heartbeat=now
+        )
+    )
+
+
+def _operation_end(
+    operation_id: uuid.UUID, status: str, message: str = "", location: str = ""
+) -> bool:
+    return bool(
+        Operation.objects.filter(id=operation_id, status__in=jobs.ACTIVE).update(
+            status=status, message=message, resource_location=location, last_action=timezone.now()
+        )
+    )
+
+
+def _start(operation: Operation, work: Any) -> None:
+    operation_id = operation.id
+
+    def failed() -> None:
+        _operation_end(operation_id, TrainingStatus.FAILED, OPERATION_FAILED)
+        if operation.action == OperationAction.TAKE and operation.snapshot_id:
+            _take_abandon(operation.snapshot_id)
+
+    jobs.job_start(
+        operation,
+        0,
+        lambda: work(operation_id),
+        name=f"engine-snapshot-{operation.action}-{operation_id}",
+        on_error=failed,
+    )
+
+
+# --- take --------------------------------------------------------------------------------
+
+
+def snapshot_take(
+    *,
+    account: Account,
+    type_name: object,
+    object_id: str,
+    apply_scope: list[uuid.UUID],
+    user_data: str | None,
+) -> Operation:
+    kind_type = object_type(type_name)
+    if _collection(account, kind_type.kind, object_id) is None:
+        raise kind_type.kind.not_found(400)
+    snapshots_purge_expired()
+    now = timezone.now()
+    hours = float(settings.FACEADMIN_ENGINE_SNAPSHOT_TTL_HOURS)
+    snapshot = Snapshot(
+        account=account,
+        type=kind_type.name,
+        object_id=object_id,
+        apply_scope=[str(s) for s in apply_scope],
+        user_data=user_data,
+        created=now,
+        last_update=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    operation = _operation_create(
+        account=account,
+        action=OperationAction.TAKE,
+        kind_type=kind_type,
+        object_id=object_id,
+        snapshot=snapshot,
+        new_snapshot=True,
+    )
+    _start(operation, _take)
+    return operation
+
+
+def _take(operation_id: uuid.UUID) -> None:
+    if not _claim(operation_id):
+        return
+    operation = Operation.objects.select_related("snapshot", "account").get(id=operation_id)
+    snapshot = operation.snapshot
+    assert snapshot is not None
+    kind_type = OBJECT_TYPES[operation.object_type.lower()]
+    collection = _collection(operation.account, kind_type.kind, operation.object_id)
+    if collection is None:
+        _operation_end(operation_id, TrainingStatus.FAILED, "The source object was deleted.")
+        _take_abandon(snapshot.id)
+        return
+    directory = _directory()
+    directory.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(dir=directory, prefix=f".{snapshot.id}-"))
+    try:
+        _payload_write(temp, collection)
+        _fsync_tree(temp)
+        os.rename(temp, snapshot_path(snapshot.id))
+        _fsync(directory)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    with transaction.atomic():
+        Snapshot.objects.filter(id=snapshot.id).update(ready=True)
+        done = _operation_end(
+            operation_id, TrainingStatus.SUCCEEDED, location=f"/snapshots/{snapshot.id}"
+        )
+        if not done:  # declared interrupted meanwhile: keep the status truthful
+            transaction.set_rollback(True)
+    if not done:
+        _take_abandon(snapshot.id)
+        shutil.rmtree(snapshot_path(snapshot.id), ignore_errors=True)
+
+
+def _json_array(data: Any) -> npt.NDArray[np.uint8]:
+    return np.frombuffer(json.dumps(data, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+
+
+def _json_value(array: npt.NDArray[np.uint8]) -> Any:
+    return json.loads(array.tobytes().decode("utf-8"))
+
+
+def _payload_write(directory: Path, collection: PersonGroup | FaceList) -> None:
+    is_group = isinstance(collection, PersonGroup)
+    person_keys: dict[Any, int] = {}
+    persons: list[list[str | None]] = []
+    person_raw: list[Any] = []
+    if isinstance(collection, PersonGroup):
+        for rows in training.raw_rows(
+            Person.objects.filter(group=collection)
+            .order_by("id")
+            .values_list("id", "name", "user_data")
+        ):
+            for raw_id, name, user_data in rows:
+                person_keys[raw_id] = len(person_raw)
+                person_raw.append(raw_id)
+                persons.append([name, user_data])
+        faces_qs = PersistedFace.objects.filter(person__group=collection)
+    else:
+        faces_qs = PersistedFace.objects.filter(face_list=collection)
+    count = faces_qs.count()
+    face_raw: list[Any] = []
+    owners: list[int] = []
+    face_data: list[str | None] = []
+    rects: list[tuple[int, int, int, int]] = []
+    descriptors = np.empty((count, DESCRIPTOR_SIZE), dtype=DESCRIPTOR_DTYPE)
+    filled = 0
+    fields = ("id", "person_id", "descriptor", "user_data")
+    rect_fields = ("rect_left", "rect_top", "rect_width", "rect_height")
+    ordered = faces_qs.order_by("created", "id").values_list(*fields, *rect_fields)
+    for rows in training.raw_rows(ordered):
+        for raw_id, raw_person, blob, user_data, *rect in rows:
+            owner = person_keys.get(raw_person, -1) if is_group else -1
+            if is_group and owner < 0:
+                continue  # its person was deleted while we read
+            if filled == descriptors.shape[0]:
+                descriptors = np.concatenate([descriptors, np.empty_like(descriptors[:1024])])
+            descriptors[filled] = np.frombuffer(blob, dtype=DESCRIPTOR_DTYPE)
+            filled += 1
+            face_raw.append(raw_id)
+            owners.append(owner)
+            face_data.append(user_data)
+            rects.append((rect[0], rect[1], rect[2], rect[3]))
+    np.savez(
+        directory / "rows.npz",
+        person_ids=training.uuid_bytes(person_raw),
+        persons=_json_array(persons),
+        face_ids=training.uuid_bytes(face_raw),
+        face_owners=np.asarray(owners, dtype=np.int32),
+        descriptors=descriptors[:filled],
+        rects=np.asarray(rects, dtype=np.int32).reshape(-1, 4),
+        faces=_json_array(face_data),
+    )
+    meta: dict[str, Any] = {
+        "name": collection.name,
+        "userData": collection.user_data,
+        "recognitionModel": collection.recognition_model,
+        "training": _training_link(directory, collection),
+    }
+    (directory / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _training_link(directory: Path, collection: PersonGroup | FaceList) -> dict[str, Any] | None:
+    """Link the files of the last successful training into the payload; their timestamps."""
+    for _ in range(3):  # a training finishing meanwhile may remove the files we look at
+        row = Training.objects.filter(
+            **(
+                {"group": collection}
+                if isinstance(collection, PersonGroup)
+                else {"face_list": collection}
+            )
+        ).first()
+        if row is None or row.ready_version is None or row.last_successful is None:
+            return None
+        source = training.matrix_path(collection, row.ready_version)
+        try:
+            for file in training.index_files(source):
+                _link(file, directory / f"training{file.suffix}")
+        except FileNotFoundError:
+            for partial in directory.glob("training.*"):
+                partial.unlink()
+            continue
+        if not (directory / "training.npz").exists():
+            continue
+        return {
+            "created": row.created.isoformat(),
+            "lastAction": row.last_action.isoformat(),
+            "lastSuccessful": row.last_successful.isoformat(),
+        }
+    return None
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        shutil.copyfile(source, target)  # another file system: copy
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(directory: Path) -> None:
+    for file in directory.iterdir():
+        _fsync(file)
+    _fsync(directory)
+
+
+# --- apply --------------------------------------------------------------------------------
+
+
+def snapshot_apply(*, account: Account, snapshot_id: str, object_id: str) -> Operation:
+    snapshot = snapshot_get(account=account, snapshot_id=snapshot_id)
+    if not _in_scope(snapshot, account):
+        raise snapshot_not_found()
+    kind_type = OBJECT_TYPES[snapshot.type.lower()]
+    if _collection(account, kind_type.kind, object_id) is not None:
+        raise kind_type.kind.exists()
+    operation = _operation_create(
+        account=account,
+        action=OperationAction.APPLY,
+        kind_type=kind_type,
+        object_id=object_id,
+        snapshot=snapshot,
+    )
+    _start(operation, _apply)
+    return operation
+
+
+def _apply(operation_id: uuid.UUID) -> None:
+    if not _claim(operation_id):
+        return
+    operation = Operation.objects.select_related("snapshot", "account").get(id=operation_id)
+    snapshot = operation.snapshot
+    directory = None if snapshot is None else snapshot_path(snapshot.id)
+    if snapshot is None or directory is None or not directory.is_dir():
+        _operation_end(operation_id, TrainingStatus.FAILED, "The snapshot was deleted.")
+        return
+    kind_type = OBJECT_TYPES[operation.object_type.lower()]
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    written: list[Path] = []
+    refused = ""
+    try:
+        with transaction.atomic():
+            collection = _collection_create(operation, kind_type, meta)
+            if collection is None:
+                refused = kind_type.kind.exists().message
+            else:
+                mapping = _rows_create(directory, collection)
+                if meta["training"] is not None:
+                    _training_copy(directory, collection, mapping, meta["training"], written)
+                location = f"/{kind_type.path}/{operation.object_id}"
+                if not _operation_end(operation_id, TrainingStatus.SUCCEEDED, location=location):
+                    refused = OPERATION_INTERRUPTED  # declared interrupted meanwhile
+            if refused:
+                transaction.set_rollback(True)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    if refused:
+        for path in written:
+            path.unlink(missing_ok=True)
+        _operation_end(operation_id, TrainingStatus.FAILED, refused)
+
+
+def _collection_create(
+    operation: Operation, kind_type: ObjectType, meta: dict[str, Any]
+) -> PersonGroup | FaceList | None:
+    common = {
+        "account": operation.account,
+        "large": kind_type.kind.large,
+        "name": meta["name"],
+        "user_data": meta["userData"],
+        "recognition_model": meta["recognitionModel"],
+    }
+    try:
+        with transaction.atomic():
+            if kind_type.kind in (PERSON_GROUP, LARGE_PERSON_GROUP):
+                return PersonGroup.objects.create(group_id=operation.object_id, **common)
+            return FaceList.objects.create(list_id=operation.object_id, **common)
+    except IntegrityError:
+        return None
+
+
+def _new_ids(count: int) -> list[uuid.UUID]:
+    return [uuid.uuid4() for _ in range(count)]
+
+
+def _rows_create(directory: Path, collection: PersonGroup | FaceList) -> dict[bytes, bytes]:
+    """Insert the snapshot's persons and faces with new ids; old id bytes -> new id bytes
+    of the index's owners (persons, or faces for a face list)."""
+    with np.load(directory / "rows.npz") as data:
+        person_ids, face_ids = data["person_ids"], data["face_ids"]
+        persons = _json_value(data["persons"])
+        faces = _json_value(data["faces"])
+        owners, descriptors, rects = data["face_owners"], data["descriptors"], data["rects"]
+    now = timezone.now()
+    new_persons = _new_ids(len(persons))
+    if isinstance(collection, PersonGroup):
+        Person.objects.bulk_create(
+            (
+                Person(id=new_id, group=collection, name=name, user_data=user_data, created=now)
+                for new_id, (name, user_data) in zip(new_persons, persons, strict=True)
+            ),
+            batch_size=BULK_BATCH,
+        )
+    new_faces = _new_ids(len(faces))
+    step = timedelta(microseconds=1)  # keeps each person's faces in their original order
+    PersistedFace.objects.bulk_create(
+        _faces(collection, new_faces, new_persons, owners, descriptors, rects, faces, now, step),
+        batch_size=BULK_BATCH,
+    )
+    if isinstance(collection, PersonGroup):
+        return {old.tobytes(): new.bytes for old, new in zip(person_ids, new_persons, strict=True)}
+    return {old.tobytes(): new.bytes for old, new in zip(face_ids, new_faces, strict=True)}
+
+
+def _faces(
+    collection: PersonGroup | FaceList,
+    new_faces: list[uuid.UUID],
+    new_persons: list[uuid.UUID],
+    owners: npt.NDArray[np.int32],
+    descriptors: npt.NDArray[np.float32],
+    rects: npt.NDArray[np.int32],
+    user_data: list[str | None],
+    now: datetime,
+    step: timedelta,
+) -> Iterable[PersistedFace]:
+    in_group = isinstance(collection, PersonGroup)
+    face_list = collection if isinstance(collection, FaceList) else None
+    for i, face_id in enumerate(new_faces):
+        left, top, width, height = (int(v) for v in rects[i])
+        yield PersistedFace(
+            id=face_id,
+            person_id=new_persons[int(owners[i])] if in_group else None,
+            face_list=face_list,
+            descriptor=descriptors[i].tobytes(),
+            user_data=user_data[i],
+            rect_left=left,
+            rect_top=top,
+            rect_width=width,
+            rect_height=height,
+            created=now + step * i,
+        )
+
+
+def _training_copy(
+    directory: Path,
+    collection: PersonGroup | FaceList,
+    mapping: dict[bytes, bytes],
+    meta: dict[str, Any],
+    written: list[Path],
+) -> None:
+    """The snapshot's trained index, relabelled with the new ids, as version 1 of the
+    new collection's training; every file written is added to `written` at once."""
+    target = training.matrix_path(collection, 1)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source_ivf = directory / "training.ivf"
+    if source_ivf.exists():
+        target_ivf = training.ivf_path(target)
+        target_ivf.unlink(missing_ok=True)
+        written.append(target_ivf)
+        _link(source_ivf, target_ivf)
+    with np.load(directory / "training.npz") as data:
+        arrays = {name: data[name] for name in data.files}
+    # An owner deleted after the training has no new id: it gets one that names nobody.
+    arrays["person_ids"] = np.frombuffer(
+        b"".join(mapping.get(row.tobytes(), uuid.uuid4().bytes) for row in arrays["person_ids"]),
+        dtype=np.uint8,
+    ).reshape(-1, 16)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=target.stem, suffix=".tmp")
+    written.append(Path(temp))
+    with os.fdopen(fd, "wb") as handle:
+        np.savez(handle, **arrays)
+        handle.flush()
+        os.fsync(handle.fileno())
+    written.append(target)
+    os.replace(temp, target)
+    owner = (
+        {"group": collection} if isinstance(collection, PersonGroup) else {"face_list": collection}
+    )
+    Training.objects.create(
+        **owner,
+        status=TrainingStatus.SUCCEEDED,
+        created=datetime.fromisoformat(meta["created"]),
+        last_action=datetime.fromisoformat(meta["lastAction"]),
+        last_successful=datetime.fromisoformat(meta["lastSuccessful"]),
+        version=1,
+        ready_version=1,
+    )
