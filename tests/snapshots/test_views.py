@@ -103,6 +103,13 @@ def test_the_operations_panel_polls_while_one_runs_and_stops_when_none_does(
     assert (POLLING in panel) == operation.is_running
     final = follow(admin, "/t/local/operations/")
     assert status_of(final) == "succeeded" and 'data-running="no"' in final
+    # The poll that saw the end tells the page, and the snapshots table reloads itself.
+    ended = admin.get("/t/local/operations/", **HTMX)
+    assert ended["HX-Trigger"] == "operations-ended"
+    table = admin.get("/t/local/snapshots/", **HTMX).content.decode()
+    operation.refresh_from_db()
+    assert 'id="snapshots-table"' in table
+    assert f'data-snapshot="{operation.snapshot_id}"' in table and "<html" not in table
 
 
 def test_apply_to_a_new_id_from_the_snapshot_page_makes_the_same_group(

@@ -194,15 +194,19 @@ def _context_with_own_id(request: TenantRequest, **extra: Any) -> dict[str, Any]
 
 @tenant_view()
 def snapshot_index(request: TenantRequest) -> HttpResponse:
-    """The tenant's snapshots, and the operations panel beneath."""
-    context = _context_with_own_id(request, operations=operations_refresh(tenant=request.tenant))
+    """The tenant's snapshots, and the operations panel beneath. For htmx only the table:
+    it reloads itself when the panel says operations ended (a take adds a snapshot)."""
+    context = _context_with_own_id(request)
+    if not request.htmx:
+        context["operations"] = operations_refresh(tenant=request.tenant)
     status = 200
     try:
         context["rows"] = snapshot_list(tenant=request.tenant)
     except FaceApiError as exc:
         context |= error_context(exc)
         status = error_status(exc)
-    return render(request, "dashboard/snapshot_list.html", context, status=status)
+    template = "dashboard/snapshot_list.html" + ("#table" if request.htmx else "")
+    return render(request, template, context, status=status)
 
 
 def _snapshot_context(
@@ -354,10 +358,17 @@ def snapshot_new(request: TenantRequest, kind: str, collection_id: str) -> HttpR
 
 @tenant_view()
 def operation_index(request: TenantRequest) -> HttpResponse:
-    """The recent operations panel: a fragment for htmx (polling), a page otherwise."""
-    context = _context(request, operations=operations_refresh(tenant=request.tenant))
+    """The recent operations panel: a fragment for htmx (polling), a page otherwise. The
+    fragment that ends the polling fires `operations-ended`, so the snapshots list above it
+    reloads and shows what a take made."""
+    operations = operations_refresh(tenant=request.tenant)
+    context = _context(request, operations=operations)
     template = "dashboard/operation_list.html" + ("#panel" if request.htmx else "")
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx and not operations.running:
+        # The panel only polls while something runs: this is the poll that saw the end.
+        response["HX-Trigger"] = "operations-ended"
+    return response
 
 
 @tenant_view()
