@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from faceadmin.dashboard.views import audit, collections, lookup, snapshots, tenants
+from faceadmin.dashboard.views import (
+    audit,
+    collections,
+    galleries,
+    lookup,
+    snapshots,
+    tenants,
+)
 
 app_name = "dashboard"
 
@@ -28,6 +35,7 @@ urlpatterns = [
     ),
     path("t/<slug:slug>/settings/", tenants.tenant_settings, name="tenant_settings"),
     *collections.urlpatterns,
+    *galleries.urlpatterns,
     *lookup.urlpatterns,
     *audit.urlpatterns,
     *snapshots.urlpatterns,

@@ -19,6 +19,7 @@ from faceadmin.faceapi.collections import (
     TRAINABLE_KINDS,
 )
 from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.providers import provider_profile
 from faceadmin.faceapi.services import ApiErrorView
 from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.access import TenantRequest, can
@@ -45,6 +46,7 @@ def base_context(
 ) -> dict[str, Any]:
     """What every collection template uses: the kind, ids and what the user may do."""
     context: dict[str, Any] = {
+        "provider": provider_profile(request.tenant),
         "can_operate": can(request.membership, Role.OPERATOR),
         "can_delete": can(request.membership, Role.ADMIN),
     }

@@ -1,7 +1,8 @@
 """Collections of the four kinds: list, create, edit, delete, and the tenant overview counts.
 
 Every route of the collection pages (persons, faces, training, face-list audit, stored
-images) is listed in `urlpatterns` at the bottom.
+images) is listed in `urlpatterns` at the bottom. A FindFace tenant keeps galleries instead:
+these views hand its requests to `views.galleries`, which renders the same pages.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
 from faceadmin.dashboard.forms_collections import CollectionCreateForm, CollectionEditForm
-from faceadmin.dashboard.views import facelists, faces, persons, training
+from faceadmin.dashboard.views import facelists, faces, galleries, persons, training
 from faceadmin.dashboard.views.collection_support import (
     Pager,
     base_context,
@@ -31,6 +32,7 @@ from faceadmin.faceapi.collections import (
     TRAINABLE_KINDS,
 )
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError
+from faceadmin.faceapi.providers import provider_profile
 from faceadmin.faceapi.services import (
     collection_create,
     collection_delete,
@@ -50,6 +52,8 @@ PAGE_SIZE = 50
 @tenant_view()
 def collection_index(request: TenantRequest) -> HttpResponse:
     """One kind at a time (tabs), one listing call per page."""
+    if provider_profile(request.tenant).uses_galleries:
+        return galleries.gallery_index(request)
     kind = kind_or_404(request.GET.get("kind") or KIND_SLUGS[CollectionKind.PERSON_GROUP])
     context = base_context(request, kind) | {
         "kinds": [(KIND_SLUGS[k], KIND_LABELS[k]) for k in CollectionKind],
@@ -73,6 +77,8 @@ def collection_index(request: TenantRequest) -> HttpResponse:
 
 @tenant_view(Role.OPERATOR)
 def collection_new(request: TenantRequest) -> HttpResponse:
+    if provider_profile(request.tenant).uses_galleries:
+        return galleries.gallery_new(request)
     chosen = request.GET.get("kind", "")
     initial = {
         "kind": chosen if chosen in KIND_BY_SLUG else KIND_SLUGS[CollectionKind.PERSON_GROUP]
@@ -105,6 +111,8 @@ def collection_new(request: TenantRequest) -> HttpResponse:
 @tenant_view()
 def collection_show(request: TenantRequest, kind: str, collection_id: str) -> HttpResponse:
     """A person group shows its persons; a face list shows its faces (the audit page)."""
+    if provider_profile(request.tenant).uses_galleries:
+        return galleries.gallery_page(request, kind, collection_id)
     collection_kind = kind_or_404(kind)
     if collection_kind in PERSON_KINDS:
         return persons.group_page(request, collection_kind, collection_id)
@@ -151,6 +159,8 @@ def collection_edit(request: TenantRequest, kind: str, collection_id: str) -> Ht
 @tenant_view(Role.ADMIN)
 def collection_remove(request: TenantRequest, kind: str, collection_id: str) -> HttpResponse:
     """GET: the confirm step, naming what goes; POST: delete."""
+    if provider_profile(request.tenant).uses_galleries:
+        return galleries.gallery_remove(request, kind, collection_id)
     collection_kind = kind_or_404(kind)
     context = base_context(request, collection_kind, collection_id)
     template = "dashboard/collection_delete.html"
@@ -197,6 +207,8 @@ OVERVIEW_TRAINING_ROWS = 5
 @tenant_view()
 def collections_overview(request: TenantRequest) -> HttpResponse:
     """The counts on the tenant's home page; loaded by htmx so the page renders at once."""
+    if provider_profile(request.tenant).uses_galleries:
+        return galleries.gallery_overview_fragment(request)
     summaries = collection_summaries(tenant=request.tenant)
     rows = [
         (summary, summary.collections[:OVERVIEW_TRAINING_ROWS])

@@ -5,6 +5,10 @@ itself (an object URL) and the server answers with the overlay and the tables on
 POST gets the photo back inline as a data: URI. Enrolling re-posts the same file (the file
 input still holds it) with the chosen face rectangle. Grouping answers with face crops
 inside the page, which the page posts back to create a person from a cluster.
+
+A FindFace tenant gets the same pages adapted (`provider.uses_galleries`): detect and
+identify in every face or one gallery, verify two photos, with the named thresholds, and
+enroll a face of the result into a gallery. Find similar and group are Azure's alone.
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from faceadmin.dashboard.forms_galleries import (
+    GalleryLookupEnrollForm,
+    GalleryLookupForm,
+    GalleryVerifyForm,
+)
 from faceadmin.dashboard.forms_lookup import (
     ClusterForm,
     EnrollForm,
@@ -28,6 +37,12 @@ from faceadmin.dashboard.forms_lookup import (
     VerifyForm,
 )
 from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.findface_lookup import (
+    photo_detect_faces,
+    photo_identify_in_gallery,
+    photo_verify_faces,
+)
+from faceadmin.faceapi.galleries import gallery_enroll, gallery_list
 from faceadmin.faceapi.lookup import (
     LIST_KINDS,
     PERSON_KINDS,
@@ -42,6 +57,7 @@ from faceadmin.faceapi.lookup import (
     photo_identify,
     photo_verify,
 )
+from faceadmin.faceapi.providers import provider_profile
 from faceadmin.faceapi.services import ApiErrorView
 from faceadmin.tenants.access import TenantRequest, tenant_view
 from faceadmin.tenants.models import Role
@@ -64,6 +80,7 @@ def _respond(
 ) -> HttpResponse:
     """The result fragment for htmx, else the whole page (400 when the form was refused)."""
     context.setdefault("inline_photo", not request.htmx)
+    context.setdefault("provider", provider_profile(request.tenant))
     context["engine_private_urls"] = settings.FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS
     context["store_originals"] = settings.FACEADMIN_STORE_ORIGINALS
     detection = context.get("detection")
@@ -102,6 +119,8 @@ def _files_refused(request: TenantRequest) -> str | None:
 @tenant_view(Role.OPERATOR)
 def lookup(request: TenantRequest) -> HttpResponse:
     """Detect every face on a photo, and identify them against the tenant's groups."""
+    if provider_profile(request.tenant).uses_galleries:
+        return _gallery_lookup(request)
     context: dict[str, Any] = {"section": "detect"}
     try:
         groups = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
@@ -166,6 +185,8 @@ def _answer(
 @require_POST
 def lookup_enroll(request: TenantRequest) -> HttpResponse:
     """Enroll a face of a lookup result: to the candidate person, or to a new person."""
+    if provider_profile(request.tenant).uses_galleries:
+        return _gallery_lookup_enroll(request)
 
     def answer(ok: bool, text: str) -> HttpResponse:
         response = _answer(request, ok, text, fragment=f"{PAGE}#flash", page="dashboard:lookup")
@@ -204,6 +225,8 @@ def lookup_enroll(request: TenantRequest) -> HttpResponse:
 @tenant_view(Role.OPERATOR)
 def lookup_verify(request: TenantRequest) -> HttpResponse:
     """Two photos, or a photo and a person: the same person?"""
+    if provider_profile(request.tenant).uses_galleries:
+        return _gallery_verify(request)
     context: dict[str, Any] = {"section": "verify"}
     try:
         people = person_options(tenant=request.tenant)
@@ -236,6 +259,7 @@ def lookup_verify(request: TenantRequest) -> HttpResponse:
 @tenant_view(Role.OPERATOR)
 def lookup_similar(request: TenantRequest) -> HttpResponse:
     """The faces of a face list most like a face of the photo."""
+    _azure_only(request)
     context: dict[str, Any] = {"section": "similar"}
     try:
         lists = collection_options(tenant=request.tenant, kinds=LIST_KINDS)
@@ -269,6 +293,7 @@ def lookup_similar(request: TenantRequest) -> HttpResponse:
 @tenant_view(Role.OPERATOR)
 def lookup_group(request: TenantRequest) -> HttpResponse:
     """Up to 100 photos: every face, grouped by likeness."""
+    _azure_only(request)
     context: dict[str, Any] = {"section": "group"}
     try:
         groups = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
@@ -337,6 +362,106 @@ def lookup_cluster_person(request: TenantRequest) -> HttpResponse:
     if enrollment.failures:
         text += " Not enrolled: " + "; ".join(enrollment.failures)
     return answer(True, text)
+
+
+# --- a FindFace tenant's lookups ----------------------------------------------------------
+
+
+def _azure_only(request: TenantRequest) -> None:
+    if provider_profile(request.tenant).uses_galleries:
+        raise Http404("FindFace has no find-similar or group method.")
+
+
+def _gallery_lookup(request: TenantRequest) -> HttpResponse:
+    """Detect, or identify in every face or one gallery, with a threshold preset."""
+    context: dict[str, Any] = {"section": "detect"}
+    try:
+        galleries = gallery_list(tenant=request.tenant)
+    except FaceApiError as exc:
+        galleries, context["api_error"] = [], ApiErrorView.of(exc)
+    refused = _files_refused(request) if request.method == "POST" else None
+    bound = request.method == "POST" and refused is None
+    form = GalleryLookupForm(
+        request.POST if bound else None, request.FILES if bound else None, galleries=galleries
+    )
+    context.update(form=form, galleries=galleries, problem=refused)
+    if bound and form.is_valid():
+        data = form.cleaned_data
+        context["photo"] = data["picture"]
+        if request.POST.get("action") == "identify":
+            _run(
+                context,
+                "identification",
+                lambda: photo_identify_in_gallery(
+                    tenant=request.tenant,
+                    photo=data["picture"],
+                    gallery=data.get("gallery") or None,
+                    threshold=data["threshold"],
+                    n=data["n"],
+                ),
+            )
+            if "identification" in context:
+                context["detection"] = context["identification"].detection
+        else:
+            _run(
+                context,
+                "detection",
+                lambda: photo_detect_faces(tenant=request.tenant, photo=data["picture"]),
+            )
+    return _respond(request, PAGE, context, form_ok=not form.errors and refused is None)
+
+
+def _gallery_lookup_enroll(request: TenantRequest) -> HttpResponse:
+    """Enroll a face of a lookup result into a gallery, with a meta."""
+
+    def answer(ok: bool, text: str) -> HttpResponse:
+        response = _answer(request, ok, text, fragment=f"{PAGE}#flash", page="dashboard:lookup")
+        if request.htmx:
+            response["HX-Retarget"] = "#lookup-flash"
+            response["HX-Reswap"] = "innerHTML"
+        return response
+
+    form = GalleryLookupEnrollForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return answer(False, _form_errors(form))
+    data = form.cleaned_data
+    try:
+        created = gallery_enroll(
+            tenant=request.tenant,
+            user=request.user,
+            gallery=data["gallery_name"],
+            photo=data["picture"],
+            meta=(data.get("new_meta") or "").strip(),
+            target=data["target"],
+        )
+    except PhotoError as exc:
+        return answer(False, str(exc))
+    except FaceApiError as exc:
+        return answer(False, _api_text(exc))
+    ids = ", ".join(str(f.id) for f in created)
+    return answer(True, f"Enrolled the face into {data['gallery_name']} (face {ids}).")
+
+
+def _gallery_verify(request: TenantRequest) -> HttpResponse:
+    context: dict[str, Any] = {"section": "verify"}
+    bound = request.method == "POST"
+    form = GalleryVerifyForm(request.POST if bound else None, request.FILES if bound else None)
+    context["form"] = form
+    if bound and form.is_valid():
+        data = form.cleaned_data
+        _run(
+            context,
+            "verification",
+            lambda: photo_verify_faces(
+                tenant=request.tenant,
+                first=data["picture"],
+                second=data["picture2"],
+                threshold=data["threshold"],
+                first_face=data["target1"],
+                second_face=data["target2"],
+            ),
+        )
+    return _respond(request, VERIFY, context, form_ok=not form.errors)
 
 
 urlpatterns = [
