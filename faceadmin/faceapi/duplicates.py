@@ -105,6 +105,8 @@ def _start_thread(scan_id: Any) -> None:
 
 
 def _run_in_thread(scan_id: Any) -> None:
+    # A fresh thread gets its own connection; drop it at the end so none leaks.
+    close_old_connections()
     try:
         duplicate_scan_run(scan_id)
     finally:
@@ -122,8 +124,11 @@ def _overlap(a: FaceRectangle, b: FaceRectangle) -> float:
 
 
 def duplicate_scan_run(scan_id: Any) -> None:
-    """The scan itself. Records progress after every face; never raises."""
-    close_old_connections()
+    """The scan itself. Records progress after every face; never raises.
+
+    It may run inside the caller's request and transaction, so it never touches the
+    connection's lifecycle itself (the thread wrapper does).
+    """
     scan = DuplicateScan.objects.select_related("tenant").get(pk=scan_id)
     kind = CollectionKind(scan.kind)
     try:
