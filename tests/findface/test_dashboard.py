@@ -316,3 +316,17 @@ def test_a_findface_tenant_in_the_tenant_form_needs_no_endpoint(members: dict[st
 
     assert findface.is_valid(), findface.errors
     assert not azure.is_valid()
+
+
+def test_thumbnails_are_paths_of_this_server_when_the_embedded_host_is_not_served(
+    ff_tenant: Tenant, ff_client_as: Any, settings: Any
+) -> None:
+    """In production `embedded.invalid` is no allowed host: the facade answers bare paths."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    enroll(ff_tenant, "default", OBAMA, "Barack Obama")
+
+    (face,) = findface_client_for(ff_tenant).face_list().faces
+    page = ff_client_as("viewer").get("/t/faces/collections/galleries/default/")
+
+    assert face.thumbnail and face.thumbnail.startswith("/findface/v1/thumbnails/")
+    assert f'src="{face.thumbnail}"' in page.content.decode()

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, QuerySet
 from PIL import Image, UnidentifiedImageError
 
@@ -311,9 +311,14 @@ def gallery_create(account: TokenAccount, name: Any) -> str:
     problem = gallery_name_problem(name)
     if problem:
         raise errors.bad_param("name", name, problem)
-    if name == DEFAULT_GALLERY or Gallery.objects.filter(account=account, name=name).exists():
-        raise errors.bad_param("name", name, f"Gallery {name!r} already exists.")
-    Gallery.objects.create(account=account, name=name)
+    exists = errors.bad_param("name", name, f"Gallery {name!r} already exists.")
+    if name == DEFAULT_GALLERY:
+        raise exists
+    try:
+        with transaction.atomic():
+            Gallery.objects.create(account=account, name=name)
+    except IntegrityError:
+        raise exists from None
     return str(name)
 
 
