@@ -464,3 +464,10 @@ def test_values_the_contract_forbids_are_refused_before_sending(
 )
 def test_the_base_url_gets_the_version_unless_it_has_one(endpoint: str, base: str) -> None:
     assert findface_base_url(endpoint) == base
+
+
+def test_the_transport_needs_the_key_placeholder_in_its_auth_format() -> None:
+    from faceadmin.faceapi.transport import HttpTransport
+
+    with pytest.raises(ValueError, match="key"):
+        HttpTransport(BASE, TOKEN, auth_header="Authorization", auth_format="Token")
