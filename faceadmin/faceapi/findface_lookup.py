@@ -16,8 +16,9 @@ from typing import Any
 
 from faceadmin.faceapi.findface import DEFAULT_GALLERY
 from faceadmin.faceapi.findface_types import BBox, Preset
-from faceadmin.faceapi.galleries import _client, thumbnail_src
+from faceadmin.faceapi.galleries import thumbnail_src
 from faceadmin.faceapi.lookup import Detection, DetectSettings, FaceBox, Photo, PhotoError
+from faceadmin.faceapi.services import findface_client_for as _client
 from faceadmin.faceapi.types import DetectedFace, FaceRectangle
 from faceadmin.tenants.models import Tenant
 

@@ -19,11 +19,11 @@ from faceadmin.faceapi.collections import _audited
 from faceadmin.faceapi.embedded import EMBEDDED_ORIGIN
 from faceadmin.faceapi.findface import DEFAULT_GALLERY
 from faceadmin.faceapi.findface_types import BBox, Face
+from faceadmin.faceapi.services import findface_client_for as _client
 from faceadmin.faceapi.types import FaceRectangle
 from faceadmin.tenants.models import Tenant
 
 if TYPE_CHECKING:
-    from faceadmin.faceapi.findface import FindFaceClient
     from faceadmin.faceapi.lookup import Photo
 
 GALLERY_PAGE_SIZE = 24
@@ -44,12 +44,6 @@ __all__ = [
     "gallery_overview",
     "thumbnail_src",
 ]
-
-
-def _client(tenant: Tenant) -> FindFaceClient:
-    from faceadmin.faceapi.services import findface_client_for
-
-    return findface_client_for(tenant)
 
 
 def thumbnail_src(tenant: Tenant, url: str | None) -> str:
