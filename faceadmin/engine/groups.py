@@ -7,9 +7,10 @@ rules: existence (Azure's NotFound codes), quotas, and no writes while the group
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import IntegrityError, connections, transaction
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import Collate
 
 from faceadmin.engine import detection, errors, training
@@ -126,13 +127,30 @@ def person_create(*, kind: Kind, group: PersonGroup, name: str, user_data: str |
     return Person.objects.create(group=group, name=name, user_data=user_data)
 
 
+@dataclass(frozen=True)
+class PersonRow:
+    id: uuid.UUID
+    name: str
+    user_data: str | None
+
+
 def person_list(
     *, group: PersonGroup, start: uuid.UUID | None, top: int
-) -> list[tuple[Person, list[uuid.UUID]]]:
-    faces = PersistedFace.objects.only("id", "person_id").order_by("created", "id")
+) -> list[tuple[PersonRow, list[uuid.UUID]]]:
+    """One page of persons with their face ids: two indexed queries, no model instances
+    (`WHERE group = ? AND id > start ORDER BY id LIMIT top`, then the page's faces)."""
     persons = ordered_by_id(group.persons.all(), "id", start)[:top]
-    persons = persons.prefetch_related(Prefetch("faces", queryset=faces))
-    return [(p, [f.id for f in p.faces.all()]) for p in persons]
+    rows = [PersonRow(*row) for row in persons.values_list("id", "name", "user_data")]
+    faces: dict[uuid.UUID, list[uuid.UUID]] = {row.id: [] for row in rows}
+    if rows:
+        found = (
+            PersistedFace.objects.filter(person_id__in=list(faces))
+            .order_by("created", "id")
+            .values_list("person_id", "id")
+        )
+        for person_id, face_id in found:
+            faces[person_id].append(face_id)
+    return [(row, faces[row.id]) for row in rows]
 
 
 def person_update(

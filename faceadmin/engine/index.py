@@ -131,22 +131,27 @@ class TrainedIndex:
         self, queries: npt.NDArray[np.float32], count: int, max_distance: float
     ) -> list[list[Match]]:
         assert self.descriptors is not None
-        cols = np.einsum("ij,ij->i", queries, queries)[None, :]
-        products = self.descriptors @ queries.T
-        squared = np.maximum(self._squared_norms[:, None] + cols - 2.0 * products, 0.0)
-        per_owner = np.sqrt(np.minimum.reduceat(squared, self._starts, axis=0))  # (P', k)
+        # |row - q|^2 = |row|^2 - 2 row.q + |q|^2; the |q|^2 term is the same for every row
+        # of a query, so it is added after the per-owner minimum, and square roots are
+        # only taken of the few distances returned.
+        partial = self.descriptors @ queries.T  # (N, k)
+        partial *= -2.0
+        partial += self._squared_norms[:, None]
+        per_owner = np.minimum.reduceat(partial, self._starts, axis=0)  # (P', k)
+        per_owner += np.einsum("ij,ij->i", queries, queries)[None, :]
         owners = self.labels[self._starts]
         count = min(count, per_owner.shape[0])
         results = []
         for column in range(queries.shape[0]):
-            distances = per_owner[:, column]
-            best = np.argpartition(distances, count - 1)[:count]
-            best = best[np.argsort(distances[best], kind="stable")]
+            squared = per_owner[:, column]
+            best = np.argpartition(squared, count - 1)[:count]
+            best = best[np.argsort(squared[best], kind="stable")]
+            distances = np.sqrt(np.maximum(squared[best], 0.0))
             results.append(
                 [
-                    Match(int(owners[i]), float(distances[i]))
-                    for i in best
-                    if distances[i] <= max_distance
+                    Match(int(owners[i]), float(d))
+                    for i, d in zip(best, distances, strict=True)
+                    if d <= max_distance
                 ]
             )
         return results

@@ -87,7 +87,7 @@ def group_training(call: Call, group_id: str, *, kind: Kind) -> HttpResponse:
 # --- persons -----------------------------------------------------------------------------
 
 
-def _person_json(person: Person, face_ids: list[object]) -> dict[str, object]:
+def _person_json(person: Person | groups.PersonRow, face_ids: list[object]) -> dict[str, object]:
     return {
         "personId": str(person.id),
         "name": person.name,
