@@ -10,6 +10,7 @@ as between different people), renormalised to the real descriptors' length; each
 noise around its identity (same-person distances ~0.4). The group is then trained by the
 engine's own background training (timed from POST-equivalent to `succeeded`), and:
 
+* read: reading the group's descriptors from the database as training does (part of train);
 * index memory: the trained index's arrays (descriptors or IVF lists, labels, ids);
 * identify: the engine's identify service (faceId rows, group, trained index; no HTTP) for
   10 query faces, median of 20 runs, against the exact numpy search of the same queries;
@@ -244,7 +245,7 @@ def run(sizes: Iterator[int]) -> None:
     account, _ = account_create(name="scale")
     print(f"{len(seeds)} real descriptors from tests/data as identity seeds")
     header = (
-        f"{'faces':>9} {'index':>6} {'insert s':>8} {'train s':>7} {'index MB':>8} "
+        f"{'faces':>9} {'index':>6} {'insert s':>8} {'train s':>7} {'read s':>6} {'index MB':>8} "
         f"{'identify ms':>11} {'exact ms':>8} {'recall@1':>8} {'strangers':>9} "
         f"{'list ms':>7} {'RSS MB':>6}"
     )
@@ -274,7 +275,9 @@ def run(sizes: Iterator[int]) -> None:
             )  # fmt: skip
 
         identify_ms = median_ms(identify)
+        started = time.perf_counter()
         arrays = training.collection_arrays(group)
+        read_s = time.perf_counter() - started
         assert arrays is not None
         labels, ids, descriptors = arrays
         exact_ms = median_ms(partial(exact_nearest, descriptors, queries), runs=5)
@@ -298,7 +301,7 @@ def run(sizes: Iterator[int]) -> None:
         )
         list_ms = listing_ms(group)
         print(
-            f"{faces:>9,} {kind:>6} {insert_s:8.1f} {train_s:7.1f} "
+            f"{faces:>9,} {kind:>6} {insert_s:8.1f} {train_s:7.1f} {read_s:6.1f} "
             f"{trained.nbytes / 2**20:8.0f} {identify_ms:11.1f} {exact_ms:8.1f} "
             f"{recall:8.3f} {recall_strangers:9.2f} {list_ms:7.1f} {train_rss:6.0f}",
             flush=True,
