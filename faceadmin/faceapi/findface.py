@@ -208,8 +208,18 @@ class FindFaceClient:
     get no body back return None.
     """
 
-    def __init__(self, transport: FindFaceTransport) -> None:
+    def __init__(self, transport: FindFaceTransport, *, version: str | None = None) -> None:
+        """`version` ("v0" or "v1") is read from the transport's base URL when not given;
+        it picks the one path that differs: a face by id is `/face/id/` in v0."""
         self.transport = transport
+        if version is None:
+            base = str(getattr(transport, "base_url", "")).rstrip("/")
+            version = "v0" if base.endswith("/v0") else "v1"
+        self.version = version
+
+    def _face_path(self, face_id: int) -> str:
+        collection = "face" if self.version == "v0" else "faces"
+        return f"/{collection}/id/{int(face_id)}/"
 
     @classmethod
     def for_endpoint(cls, endpoint: str, key: str, **transport_options: Any) -> FindFaceClient:
@@ -396,8 +406,8 @@ class FindFaceClient:
         return FacePage.from_json(self._body(self._get(path, query)))
 
     def face_get(self, *, face_id: int) -> Face:
-        """GET /faces/id/{id}/ (object or one-element array, both accepted)."""
-        return Face.from_get(self._body(self._get(f"/faces/id/{int(face_id)}/")))
+        """GET /faces/id/{id}/ (v0: /face/id/{id}/); an object or a one-element array."""
+        return Face.from_get(self._body(self._get(self._face_path(face_id))))
 
     def face_update(
         self,
@@ -429,12 +439,12 @@ class FindFaceClient:
             body["galleries"] = changes
         if not body:
             raise BadParam("Nothing to change: give meta or galleries.", param="meta")
-        response = self.transport.request("PUT", f"/faces/id/{int(face_id)}/", json=body)
+        response = self.transport.request("PUT", self._face_path(face_id), json=body)
         return Face.from_get(self._body(response))
 
     def face_delete(self, *, face_id: int) -> None:
         """DELETE /faces/id/{id}/ (204)."""
-        self.transport.request("DELETE", f"/faces/id/{int(face_id)}/")
+        self.transport.request("DELETE", self._face_path(face_id))
 
     def faces_by_meta(
         self,
