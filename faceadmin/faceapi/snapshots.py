@@ -321,20 +321,18 @@ def _remember(
     source_tenant: Tenant | None = None,
 ) -> SnapshotOperation:
     real_user = user if user is not None and user.is_authenticated else None
-    operation, _ = SnapshotOperation.objects.update_or_create(
+    # A plain INSERT: the provider hands out each operation id once.
+    return SnapshotOperation.objects.create(
         tenant=tenant,
         operation_id=operation_id,
-        defaults={
-            "kind": kind,
-            "object_type": object_type.value,
-            "object_id": object_id,
-            "snapshot_id": snapshot_id,
-            "source_tenant": source_tenant,
-            "started_by": real_user,
-            "started_by_username": real_user.get_username() if real_user else "",
-        },
+        kind=kind,
+        object_type=object_type.value,
+        object_id=object_id,
+        snapshot_id=snapshot_id,
+        source_tenant=source_tenant,
+        started_by=real_user,
+        started_by_username=real_user.get_username() if real_user else "",
     )
-    return operation
 
 
 def operation_list(*, tenant: Tenant, limit: int = RECENT_OPERATIONS) -> list[SnapshotOperation]:

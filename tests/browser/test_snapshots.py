@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from playwright.sync_api import expect
 from faceadmin.faceapi.snapshots import tenant_subscription_id
 from faceadmin.tenants.models import Tenant
 from tests.conftest import screenshot
-from tests.snapshots.conftest import make_trained_group, skip_without_snapshots
+from tests.snapshots.conftest import engine_jobs_end, make_trained_group, skip_without_snapshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,9 +26,10 @@ SLOW = 90_000
 
 
 @pytest.fixture
-def trained_group(local_tenant: Tenant, local_members: Any) -> str:
+def trained_group(local_tenant: Tenant, local_members: Any) -> Iterator[str]:
     skip_without_snapshots(local_tenant)
-    return make_trained_group(local_tenant, local_members["operator"])
+    yield make_trained_group(local_tenant, local_members["operator"])
+    engine_jobs_end()
 
 
 def test_an_admin_snapshots_a_trained_group_and_applies_it_as_a_new_one(
@@ -59,6 +61,7 @@ def test_an_admin_snapshots_a_trained_group_and_applies_it_as_a_new_one(
     page.evaluate("window.notReloaded = true")
     status = page.locator("#operation-status [data-testid=operation-status]")
     expect(status).to_have_text("succeeded", timeout=SLOW)
+    engine_jobs_end()
     assert page.evaluate("window.notReloaded") is True
     expect(page.locator("#operation-status[hx-trigger]")).to_have_count(0)
     screenshot(page, "snapshot-take-succeeded")
@@ -76,6 +79,7 @@ def test_an_admin_snapshots_a_trained_group_and_applies_it_as_a_new_one(
     expect(page.locator("#operation-status [data-testid=operation-status]")).to_have_text(
         "succeeded", timeout=SLOW
     )
+    engine_jobs_end()
     screenshot(page, "snapshot-apply-succeeded")
 
     # The new group has the same persons, and is trained already.

@@ -4,6 +4,7 @@ tenant, and the wait for an operation to end."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -44,6 +45,7 @@ def train(tenant: Tenant, kind: CollectionKind, collection_id: str) -> None:
         status = services.training_status(tenant=tenant, kind=kind, collection_id=collection_id)
         if status is not None and status.status in ("succeeded", "failed"):
             assert status.status == "succeeded", status
+            engine_jobs_end()
             return
         time.sleep(0.2)
     raise AssertionError("training did not end within 120 s")
@@ -60,9 +62,28 @@ def make_trained_group(tenant: Tenant, user: Any) -> str:
     return "staff"
 
 
+def engine_jobs_end(timeout: float = 60) -> None:
+    """Wait until the engine's background jobs (snapshot operations, trainings) have ended.
+
+    Only the tests need this. Their in-memory SQLite database is one connection that the
+    engine shares with its job threads, so a job's open transaction is everyone's: a status
+    can read "succeeded" before the job has committed, and a second transaction begun on the
+    connection meanwhile fails ("cannot start a transaction within a transaction"), as does a
+    flush ("database table is locked"). On a real database every thread has its own
+    connection. So the tests let a job end before they go on."""
+    from faceadmin.engine import jobs
+
+    deadline = time.monotonic() + timeout
+    while jobs._live and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.fixture
-def trained_group(engine_snapshots: None, local_tenant: Tenant, local_members: Any) -> str:
-    return make_trained_group(local_tenant, local_members["operator"])
+def trained_group(
+    engine_snapshots: None, local_tenant: Tenant, local_members: Any
+) -> Iterator[str]:
+    yield make_trained_group(local_tenant, local_members["operator"])
+    engine_jobs_end()
 
 
 @pytest.fixture
@@ -90,4 +111,5 @@ def finished(operation: SnapshotOperation, timeout: float = 120) -> SnapshotOper
         assert time.monotonic() < deadline, f"operation still {operation.status}"
         time.sleep(0.3)
         operation = operation_status(operation=operation)
+    engine_jobs_end()
     return operation

@@ -13,7 +13,7 @@ from faceadmin.faceapi.models import SnapshotOperation
 from faceadmin.faceapi.snapshots import snapshot_get, tenant_subscription_id
 from faceadmin.tenants.models import Membership, Role, Tenant
 
-from .conftest import HTMX, POLLING, finished
+from .conftest import HTMX, POLLING, engine_jobs_end, finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TAKE = "/t/local/collections/persongroups/staff/snapshot/"
@@ -27,6 +27,7 @@ def follow(client: Any, url: str) -> str:
         assert time.monotonic() < deadline, "the operation did not end within 120 s"
         time.sleep(0.3)
         html = client.get(url, **HTMX).content.decode()
+    engine_jobs_end()
     return html
 
 
