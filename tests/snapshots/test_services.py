@@ -24,11 +24,13 @@ from faceadmin.faceapi.snapshots import (
     snapshot_update,
     tenant_subscription_id,
 )
+from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import AuditEvent, Tenant
+from tests.dashboard.conftest import photo
 
 from .conftest import PG, finished
 
-# Background operations write from their own threads: they must see committed rows.
+# Operations run in engine threads: real transactions, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -225,3 +227,44 @@ def test_another_tenant_applies_a_snapshot_only_once_in_scope_and_with_its_own_k
     ).exists()
     source_side = AuditEvent.objects.get(tenant=local_tenant, action="snapshot.apply")
     assert source_side.target_id == snapshot_id and "second" in source_side.reason
+
+
+def test_a_face_list_is_copied_with_its_faces_and_user_data(
+    engine_snapshots: None, local_tenant: Tenant, local_members: Any
+) -> None:
+    admin = local_members["admin"]
+    fl = CollectionKind.FACE_LIST
+    services.collection_create(
+        tenant=local_tenant, user=admin, kind=fl, collection_id="visitors", name="Visitors"
+    )
+    for path in ("enroll/barack_obama/1.jpg", "enroll/kit_harington/1.jpg"):
+        services.face_list_add_face(
+            tenant=local_tenant,
+            user=admin,
+            kind=fl,
+            list_id="visitors",
+            image=photo(path),
+            filename=path,
+            user_data='{"gate": "north"}',
+        )
+    own_id = tenant_subscription_id(tenant=local_tenant) or ""
+    taken = finished(
+        snapshot_take(
+            tenant=local_tenant, user=admin, kind=fl, collection_id="visitors", apply_scope=[own_id]
+        )
+    )
+    assert taken.status == "succeeded", taken.message
+    applied = finished(
+        snapshot_apply(
+            tenant=local_tenant,
+            user=admin,
+            snapshot_id=taken.snapshot_id,
+            kind=fl,
+            collection_id="visitors-copy",
+        )
+    )
+    assert applied.status == "succeeded", applied.message
+    assert applied.object_url == "/t/local/collections/facelists/visitors-copy/"
+    copy = services.collection_get(tenant=local_tenant, kind=fl, collection_id="visitors-copy")
+    faces = copy.persisted_faces or ()
+    assert len(faces) == 2 and {f.user_data for f in faces} == {'{"gate": "north"}'}
