@@ -149,3 +149,13 @@ def test_csv_export_streams_100000_rows(client_as: Any, tenant: Tenant, members:
     page = client_as("admin").get(f"/t/{tenant.slug}/audit/", {"user": "bulk", "page": "3"})
     assert len(page.context["page"].object_list) == 50
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_the_export_link_follows_filters_applied_by_htmx(
+    client_as: Any, tenant: Tenant, events: None
+) -> None:
+    fragment = client_as("admin").get(
+        f"/t/{tenant.slug}/audit/", {"action": "key."}, HTTP_HX_REQUEST="true"
+    )
+    html = fragment.content.decode()
+    assert f"/t/{tenant.slug}/audit/export.csv?action=key." in html
