@@ -10,7 +10,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from faceadmin.engine import detection, errors, training
+from faceadmin.engine import detection, errors, snapshots, training
 from faceadmin.engine.errors import Kind
 from faceadmin.engine.groups import ordered_by_id
 from faceadmin.engine.models import Account, FaceList, PersistedFace, descriptor_to_bytes
@@ -21,7 +21,9 @@ LISTS_PER_ACCOUNT = {False: 64, True: 1_000_000}
 
 
 def face_list_get(*, account: Account, kind: Kind, list_id: str, status: int = 404) -> FaceList:
-    face_list = FaceList.objects.filter(account=account, large=kind.large, list_id=list_id).first()
+    face_list = FaceList.objects.filter(
+        account=account, large=kind.large, list_id=list_id, hidden=False
+    ).first()
     if face_list is None:
         raise kind.not_found(status)
     return face_list
@@ -37,31 +39,34 @@ def face_list_create(
     recognition_model: str,
 ) -> FaceList:
     lists = FaceList.objects.filter(account=account, large=kind.large)
-    if lists.filter(list_id=list_id).exists():
+    if lists.filter(list_id=list_id, hidden=False).exists():
         raise kind.exists()
     limit = LISTS_PER_ACCOUNT[kind.large]
     if lists.count() >= limit:
         raise errors.quota_exceeded(
             f"The number of {kind.label.lower()}s reached the limit of {limit}."
         )
-    try:
-        with transaction.atomic():
-            return FaceList.objects.create(
-                account=account,
-                large=kind.large,
-                list_id=list_id,
-                name=name,
-                user_data=user_data,
-                recognition_model=recognition_model,
-            )
-    except IntegrityError:
-        raise kind.exists() from None
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return FaceList.objects.create(
+                    account=account,
+                    large=kind.large,
+                    list_id=list_id,
+                    name=name,
+                    user_data=user_data,
+                    recognition_model=recognition_model,
+                )
+        except IntegrityError:
+            if not snapshots.hidden_reclaim(account=account, kind=kind, object_id=list_id):
+                break
+    raise kind.exists()
 
 
 def face_list_list(
     *, account: Account, kind: Kind, start: str | None = None, top: int | None = None
 ) -> list[FaceList]:
-    lists = FaceList.objects.filter(account=account, large=kind.large)
+    lists = FaceList.objects.filter(account=account, large=kind.large, hidden=False)
     if top is None:  # small face lists: no paging, at most 64
         return sorted(lists, key=lambda face_list: face_list.list_id.encode())
     return list(ordered_by_id(lists, "list_id", start)[:top])

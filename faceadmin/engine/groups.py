@@ -13,7 +13,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Collate
 
-from faceadmin.engine import detection, errors, training
+from faceadmin.engine import detection, errors, snapshots, training
 from faceadmin.engine.errors import Kind
 from faceadmin.engine.models import (
     Account,
@@ -49,7 +49,9 @@ def ordered_by_id[M: (PersonGroup, Person, FaceList)](
 
 
 def group_get(*, account: Account, kind: Kind, group_id: str, status: int = 404) -> PersonGroup:
-    group = PersonGroup.objects.filter(account=account, large=kind.large, group_id=group_id).first()
+    group = PersonGroup.objects.filter(
+        account=account, large=kind.large, group_id=group_id, hidden=False
+    ).first()
     if group is None:
         raise kind.not_found(status)
     return group
@@ -64,22 +66,25 @@ def group_create(
     user_data: str | None,
     recognition_model: str,
 ) -> PersonGroup:
-    try:
-        with transaction.atomic():
-            return PersonGroup.objects.create(
-                account=account,
-                large=kind.large,
-                group_id=group_id,
-                name=name,
-                user_data=user_data,
-                recognition_model=recognition_model,
-            )
-    except IntegrityError:
-        raise kind.exists() from None
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return PersonGroup.objects.create(
+                    account=account,
+                    large=kind.large,
+                    group_id=group_id,
+                    name=name,
+                    user_data=user_data,
+                    recognition_model=recognition_model,
+                )
+        except IntegrityError:
+            if not snapshots.hidden_reclaim(account=account, kind=kind, object_id=group_id):
+                break
+    raise kind.exists()
 
 
 def group_list(*, account: Account, kind: Kind, start: str | None, top: int) -> list[PersonGroup]:
-    groups = PersonGroup.objects.filter(account=account, large=kind.large)
+    groups = PersonGroup.objects.filter(account=account, large=kind.large, hidden=False)
     return list(ordered_by_id(groups, "group_id", start)[:top])
 
 

@@ -52,6 +52,8 @@ class PersonGroup(models.Model):
     user_data = models.TextField(null=True, blank=True)  # noqa: DJ001 (null = never set)
     recognition_model = models.CharField(max_length=16)
     created = models.DateTimeField(default=timezone.now)
+    # True while a snapshot apply fills it: it holds its id but is invisible to every call.
+    hidden = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -87,6 +89,8 @@ class FaceList(models.Model):
     user_data = models.TextField(null=True, blank=True)  # noqa: DJ001 (null = never set)
     recognition_model = models.CharField(max_length=16)
     created = models.DateTimeField(default=timezone.now)
+    # True while a snapshot apply fills it: it holds its id but is invisible to every call.
+    hidden = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

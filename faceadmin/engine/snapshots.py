@@ -12,11 +12,13 @@ successful training. Payloads live in `<DATA_DIR>/snapshots/<id>/`:
 
 A take writes everything into a temporary directory, fsyncs it and renames it into place
 (atomic); the `Snapshot` row only becomes `ready` (visible) after that. An apply creates
-the collection, its persons, faces and trained `Training` row in one database transaction,
-so a failure or a restart leaves nothing half-applied; the training files it writes for
-the new collection are only named by that transaction's rows. The new persons and faces
-get new ids (ids are unique across the engine's accounts), and the copied index is
-re-labelled with them.
+the collection `hidden` (it holds its id, but no call sees it), fills in its persons,
+faces and trained `Training` row in short batches, and makes it visible in the same small
+transaction that records the operation's success. A failure deletes the hidden collection;
+after a restart, whoever reads the interrupted operation (or the next apply onto that id)
+does. So no half-applied object is ever visible, and no long transaction holds SQLite's
+write lock. The new persons and faces get new ids (ids are unique across the engine's
+accounts), and the copied index is re-labelled with them.
 
 Operations are jobs (jobs.py): heartbeated while their thread runs, `failed` ("... was
 interrupted") when read after their process died. At most one active operation per
@@ -25,6 +27,7 @@ object (a conditional unique constraint): a second one is 409 ConcurrentOperatio
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -41,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from faceadmin.engine import errors, jobs, training
@@ -129,12 +132,43 @@ def snapshot_path(snapshot_id: uuid.UUID) -> Path:
     return _directory() / str(snapshot_id)
 
 
-def _collection(account: Account, kind: Kind, object_id: str) -> PersonGroup | FaceList | None:
+def _collections(
+    account: Account, kind: Kind, object_id: str
+) -> QuerySet[PersonGroup] | QuerySet[FaceList]:
+    """The collection of this kind and id, hidden or not."""
     if kind in (PERSON_GROUP, LARGE_PERSON_GROUP):
-        return PersonGroup.objects.filter(
-            account=account, large=kind.large, group_id=object_id
-        ).first()
-    return FaceList.objects.filter(account=account, large=kind.large, list_id=object_id).first()
+        return PersonGroup.objects.filter(account=account, large=kind.large, group_id=object_id)
+    return FaceList.objects.filter(account=account, large=kind.large, list_id=object_id)
+
+
+def _collection(account: Account, kind: Kind, object_id: str) -> PersonGroup | FaceList | None:
+    return _collections(account, kind, object_id).filter(hidden=False).first()
+
+
+def _hidden_delete(account: Account, kind: Kind, object_id: str) -> None:
+    """Remove what an unfinished apply left (call holding the object's operation)."""
+    for collection in _collections(account, kind, object_id).filter(hidden=True):
+        deleted = type(collection)(pk=collection.pk)
+        collection.delete()
+        training.training_files_delete(collection=deleted)
+
+
+def hidden_reclaim(*, account: Account, kind: Kind, object_id: str) -> bool:
+    """Free an id held by the hidden collection of an apply that died; False if none, or
+    if a live apply is still filling it."""
+    if not _collections(account, kind, object_id).filter(hidden=True).exists():
+        return False
+    type_name = next(t.name for t in OBJECT_TYPES.values() if t.kind == kind)
+    active = Operation.objects.filter(
+        account=account, object_type=type_name, object_id=object_id, status__in=jobs.ACTIVE
+    ).first()
+    if active is None:
+        _hidden_delete(account, kind, object_id)
+        return True
+    if not jobs.is_orphan(active):
+        return False
+    _operation_interrupted(active)
+    return True
 
 
 # --- snapshots: selectors and simple services ----------------------------------------------
@@ -237,6 +271,9 @@ def _operation_interrupted(operation: Operation) -> None:
     )
     if failed and operation.action == OperationAction.TAKE and operation.snapshot_id:
         _take_abandon(operation.snapshot_id)
+    if failed and operation.action == OperationAction.APPLY:
+        kind = OBJECT_TYPES[operation.object_type.lower()].kind
+        _hidden_delete(operation.account, kind, operation.object_id)
 
 
 def _take_abandon(snapshot_id: uuid.UUID) -> None:
@@ -534,6 +571,7 @@ def snapshot_apply(*, account: Account, snapshot_id: str, object_id: str) -> Ope
         object_id=object_id,
         snapshot=snapshot,
     )
+    _hidden_delete(account, kind_type.kind, object_id)  # left by an apply that died
     _start(operation, _apply)
     return operation
 
@@ -549,30 +587,34 @@ def _apply(operation_id: uuid.UUID) -> None:
         return
     kind_type = OBJECT_TYPES[operation.object_type.lower()]
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    collection = _collection_create(operation, kind_type, meta)
+    if collection is None:
+        _operation_end(operation_id, TrainingStatus.FAILED, kind_type.kind.exists().message)
+        return
     written: list[Path] = []
-    refused = ""
     try:
+        mapping = _rows_create(directory, collection)
+        if meta["training"] is not None:
+            _training_copy(directory, collection, mapping, meta["training"], written)
+        location = f"/{kind_type.path}/{operation.object_id}"
         with transaction.atomic():
-            collection = _collection_create(operation, kind_type, meta)
-            if collection is None:
-                refused = kind_type.kind.exists().message
-            else:
-                mapping = _rows_create(directory, collection)
-                if meta["training"] is not None:
-                    _training_copy(directory, collection, mapping, meta["training"], written)
-                location = f"/{kind_type.path}/{operation.object_id}"
-                if not _operation_end(operation_id, TrainingStatus.SUCCEEDED, location=location):
-                    refused = OPERATION_INTERRUPTED  # declared interrupted meanwhile
-            if refused:
+            shown = type(collection).objects.filter(pk=collection.pk, hidden=True)
+            done = bool(shown.update(hidden=False)) and _operation_end(
+                operation_id, TrainingStatus.SUCCEEDED, location=location
+            )
+            if not done:  # declared interrupted meanwhile: stay truthful, show nothing
                 transaction.set_rollback(True)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        _apply_undo(collection, written)
         raise
-    if refused:
-        for path in written:
-            path.unlink(missing_ok=True)
-        _operation_end(operation_id, TrainingStatus.FAILED, refused)
+    if not done:
+        _apply_undo(collection, written)
+
+
+def _apply_undo(collection: PersonGroup | FaceList, written: list[Path]) -> None:
+    for path in written:
+        path.unlink(missing_ok=True)
+    type(collection).objects.filter(pk=collection.pk, hidden=True).delete()
 
 
 def _collection_create(
@@ -588,8 +630,10 @@ def _collection_create(
     try:
         with transaction.atomic():
             if kind_type.kind in (PERSON_GROUP, LARGE_PERSON_GROUP):
-                return PersonGroup.objects.create(group_id=operation.object_id, **common)
-            return FaceList.objects.create(list_id=operation.object_id, **common)
+                return PersonGroup.objects.create(
+                    group_id=operation.object_id, hidden=True, **common
+                )
+            return FaceList.objects.create(list_id=operation.object_id, hidden=True, **common)
     except IntegrityError:
         return None
 
@@ -609,22 +653,29 @@ def _rows_create(directory: Path, collection: PersonGroup | FaceList) -> dict[by
     now = timezone.now()
     new_persons = _new_ids(len(persons))
     if isinstance(collection, PersonGroup):
-        Person.objects.bulk_create(
+        _insert_in_batches(
+            Person,
             (
                 Person(id=new_id, group=collection, name=name, user_data=user_data, created=now)
                 for new_id, (name, user_data) in zip(new_persons, persons, strict=True)
             ),
-            batch_size=BULK_BATCH,
         )
     new_faces = _new_ids(len(faces))
     step = timedelta(microseconds=1)  # keeps each person's faces in their original order
-    PersistedFace.objects.bulk_create(
+    _insert_in_batches(
+        PersistedFace,
         _faces(collection, new_faces, new_persons, owners, descriptors, rects, faces, now, step),
-        batch_size=BULK_BATCH,
     )
     if isinstance(collection, PersonGroup):
         return {old.tobytes(): new.bytes for old, new in zip(person_ids, new_persons, strict=True)}
     return {old.tobytes(): new.bytes for old, new in zip(face_ids, new_faces, strict=True)}
+
+
+def _insert_in_batches[M: (Person, PersistedFace)](model: type[M], rows: Iterable[M]) -> None:
+    """bulk_create in separate short transactions (one bulk_create call is one transaction)."""
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, BULK_BATCH)):
+        model.objects.bulk_create(batch)
 
 
 def _faces(

@@ -414,3 +414,60 @@ def test_an_apply_that_breaks_midway_leaves_nothing_behind(
     # The id is free: a later apply succeeds.
     monkeypatch.setattr(snapshots, "_training_copy", real_copy)
     assert apply(client, snapshot_id, "half").status == "succeeded"
+
+
+def test_an_apply_whose_process_died_shows_nothing_and_frees_its_id(
+    api: Api, engine_key: str
+) -> None:
+    """A restart mid-apply: the half-filled group stays invisible, its operation reads as
+    failed, and the id can be created again."""
+    account = account_for_key(engine_key)
+    assert account is not None
+    now = timezone.now()
+    half = PersonGroup.objects.create(
+        account=account, group_id="half", name="Half", recognition_model="recognition_01",
+        hidden=True,
+    )  # fmt: skip
+    Person.objects.create(group=half, name="Somebody")
+    operation = _active_operation(
+        account, "PersonGroup", "half", action="apply", worker="a-dead-process",
+        heartbeat=now - timedelta(hours=1),
+    )  # fmt: skip
+    assert error_code(api.get("persongroups/half")) == (404, "PersonGroupNotFound")
+    assert error_code(api.get("persongroups/half/persons")) == (404, "PersonGroupNotFound")
+    assert api.get("persongroups").json() == []
+    body = api.get(f"operations/{operation.id}").json()
+    assert (body["status"], body["message"]) == ("failed", snapshots.OPERATION_INTERRUPTED)
+    assert not PersonGroup.objects.filter(group_id="half").exists()
+    assert not Person.objects.filter(name="Somebody").exists()
+
+
+def test_a_create_reclaims_an_id_left_hidden_by_a_dead_apply(api: Api, engine_key: str) -> None:
+    account = account_for_key(engine_key)
+    assert account is not None
+    for path, model, field in (
+        ("largepersongroups/x", PersonGroup, "group_id"),
+        ("largefacelists/x", FaceList, "list_id"),
+    ):
+        model.objects.create(  # type: ignore[attr-defined]
+            account=account, large=True, name="Half", recognition_model="recognition_01",
+            hidden=True, **{field: "x"},
+        )  # fmt: skip
+        assert error_code(api.get(path)) == (404, f"Large{model.__name__}NotFound")
+        assert api.put(path, json={"name": "Mine"}).status_code == 200
+        assert api.get(path).json()["name"] == "Mine"
+
+
+def test_a_create_does_not_steal_the_id_of_a_running_apply(api: Api, engine_key: str) -> None:
+    account = account_for_key(engine_key)
+    assert account is not None
+    PersonGroup.objects.create(
+        account=account, group_id="busy", name="Busy", recognition_model="recognition_01",
+        hidden=True,
+    )  # fmt: skip
+    _active_operation(account, "PersonGroup", "busy", action="apply")  # a live process
+    assert error_code(api.put("persongroups/busy", json={"name": "B"})) == (
+        409,
+        "PersonGroupExists",
+    )
+    assert PersonGroup.objects.get(group_id="busy").hidden
