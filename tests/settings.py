@@ -39,3 +39,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = Path(os.environ["MEDIA_ROOT"]) / "static-root"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# A file-backed SQLite test database, so every thread (live server, engine jobs, duplicate
+# scans) gets its own connection, as in production, instead of sharing the one in-memory
+# connection.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"faceadmin-test-{os.getpid()}.sqlite3")
+    }
