@@ -172,8 +172,8 @@ def _train(pk: int, version: int) -> None:
     path = matrix_path(collection, version)
     index_save(trained, path)
     if _finish(pk, version, TrainingStatus.SUCCEEDED, ""):
-        _cache_put(path, trained)
         _remove_files(collection, keep=path)
+        _cache_put(path, trained)
     else:
         index_files_delete(path)
 
@@ -390,7 +390,10 @@ def _cache_put(path: Path, trained: search.TrainedIndex) -> None:
     except FileNotFoundError:
         return
     key = str(path)
+    collection = key.rsplit("-v", 1)[0] + "-v"
     with _cache_lock:
+        for older in [k for k in _cache if k.startswith(collection) and k != key]:
+            del _cache[older]  # another version of the same collection: never served again
         _cache[key] = (signature, trained)
         _cache.move_to_end(key)
         total = sum(entry.nbytes for _, entry in _cache.values())
