@@ -43,7 +43,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # A file-backed SQLite test database, so every thread (live server, engine jobs, duplicate
 # scans) gets its own connection, as in production, instead of sharing the one in-memory
 # connection.
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"faceadmin-test-{os.getpid()}.sqlite3")
     }
