@@ -13,7 +13,13 @@ from django.db import IntegrityError, transaction
 from faceadmin.engine import detection, errors, snapshots, training
 from faceadmin.engine.errors import Kind
 from faceadmin.engine.groups import ordered_by_id
-from faceadmin.engine.models import Account, FaceList, PersistedFace, descriptor_to_bytes
+from faceadmin.engine.models import (
+    Account,
+    FaceList,
+    PersistedFace,
+    descriptor_to_bytes,
+    save_given_fields,
+)
 from faceadmin.engine.validation import parse_uuid
 
 FACES_PER_LIST = {False: 1_000, True: 1_000_000}
@@ -112,12 +118,7 @@ def face_list_update(
 ) -> None:
     face_list = face_list_get(account=account, kind=kind, list_id=list_id)
     training.ensure_not_training(collection=face_list, kind=kind)
-    changes = {"name": name, "user_data": user_data}
-    fields = [field for field, value in changes.items() if value is not None]
-    for field in fields:
-        setattr(face_list, field, changes[field])
-    if fields:
-        face_list.save(update_fields=fields)
+    save_given_fields(face_list, name=name, user_data=user_data)
 
 
 def face_list_delete(*, account: Account, kind: Kind, list_id: str) -> None:

@@ -22,6 +22,7 @@ from faceadmin.engine.models import (
     Person,
     PersonGroup,
     descriptor_to_bytes,
+    save_given_fields,
 )
 from faceadmin.engine.validation import parse_uuid
 
@@ -93,12 +94,7 @@ def group_update(
 ) -> None:
     group = group_get(account=account, kind=kind, group_id=group_id)
     training.ensure_not_training(collection=group, kind=kind)
-    changes = {"name": name, "user_data": user_data}
-    fields = [field for field, value in changes.items() if value is not None]
-    for field in fields:
-        setattr(group, field, changes[field])
-    if fields:
-        group.save(update_fields=fields)
+    save_given_fields(group, name=name, user_data=user_data)
 
 
 def group_delete(*, account: Account, kind: Kind, group_id: str) -> None:
@@ -162,12 +158,7 @@ def person_update(
     *, kind: Kind, group: PersonGroup, person: Person, name: str | None, user_data: str | None
 ) -> None:
     training.ensure_not_training(collection=group, kind=kind)
-    changes = {"name": name, "user_data": user_data}
-    fields = [field for field, value in changes.items() if value is not None]
-    for field in fields:
-        setattr(person, field, changes[field])
-    if fields:
-        person.save(update_fields=fields)
+    save_given_fields(person, name=name, user_data=user_data)
 
 
 def person_delete(*, kind: Kind, group: PersonGroup, person: Person) -> None:

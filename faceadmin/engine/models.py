@@ -9,6 +9,7 @@ Azure answers `null` for data never set, which differs from an empty string.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import numpy as np
 from django.db import models
@@ -261,3 +262,12 @@ class Operation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.id} ({self.status})"
+
+
+def save_given_fields(instance: models.Model, **changes: Any) -> None:
+    """Set the fields whose value is not None and save only those (PATCH semantics)."""
+    fields = [field for field, value in changes.items() if value is not None]
+    for field in fields:
+        setattr(instance, field, changes[field])
+    if fields:
+        instance.save(update_fields=fields)
