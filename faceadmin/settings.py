@@ -37,9 +37,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "faceadmin.tenants",
     "faceadmin.faceapi",
     "faceadmin.dashboard",
+    "faceadmin.jobs",
     "faceadmin.engine",
     "faceadmin.engine.findface",
 ]
@@ -180,6 +182,18 @@ FACEADMIN_ENGINE_TRAINING_STALE_SECONDS = env.float(
 )
 # Threads numpy's OpenBLAS may use per call (see faceadmin/engine/blas.py).
 FACEADMIN_ENGINE_BLAS_THREADS = env.int("FACEADMIN_ENGINE_BLAS_THREADS", default=1)
+
+# Background jobs: Django's tasks framework, queued in the database (django-tasks-db), run by
+# `manage.py db_worker` processes (`make run` starts one). Several workers, on several machines
+# when the database is PostgreSQL, share the queue safely (rows are claimed with row locks).
+TASKS = {
+    "default": {
+        "BACKEND": env.str("FACEADMIN_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A running job whose worker has not reported for this long reads as failed (retry resumes it).
+FACEADMIN_JOBS_STALE_SECONDS = env.float("FACEADMIN_JOBS_STALE_SECONDS", default=60.0)
 
 LOGGING = {
     "version": 1,

@@ -159,3 +159,30 @@ def local_client_as(local_members: dict[str, Any]) -> Any:
         return client
 
     return login
+
+
+# --- jobs ------------------------------------------------------------------------------------
+
+
+def drain_job_queue(max_tasks: int | None = None) -> None:
+    """Run queued tasks with the real django-tasks-db worker (batch mode) until none is left.
+
+    Needs a database the worker can commit to: use it from tests with `transactional_db`.
+    """
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id="pytest-worker",
+        excluded_queue_names=[],
+    ).run()
+
+
+@pytest.fixture
+def run_jobs(transactional_db: None) -> Any:
+    return drain_job_queue

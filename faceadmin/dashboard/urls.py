@@ -6,6 +6,7 @@ from faceadmin.dashboard.views import (
     audit,
     collections,
     galleries,
+    jobs,
     lookup,
     snapshots,
     tenants,
@@ -39,4 +40,5 @@ urlpatterns = [
     *lookup.urlpatterns,
     *audit.urlpatterns,
     *snapshots.urlpatterns,
+    *jobs.urlpatterns,
 ]
