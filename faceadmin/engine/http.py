@@ -39,6 +39,9 @@ BODY_LIMIT = MAX_IMAGE_BYTES
 # connection usable; beyond this the client is misbehaving and the connection is lost.
 DRAIN_LIMIT = 64 * 1024 * 1024
 _BODY_READ = "faceadmin.engine.body_read"
+# No request of either API nests deeper than a few levels; hostile JSON nested thousands
+# deep would otherwise end in a RecursionError (a 500) here or in code that walks it.
+MAX_JSON_DEPTH = 64
 
 MISSING_KEY_MESSAGE = (
     "Access denied due to missing subscription key. "
@@ -67,6 +70,37 @@ def empty_response(status: int = 200) -> HttpResponse:
 
 def error_response(status: int, code: str, message: str) -> HttpResponse:
     return json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """`json.loads`, bounded: ValueError for invalid JSON, and also for an integer over
+    Python's digit limit (4,300), nesting deeper than MAX_JSON_DEPTH, or bytes not UTF-8.
+
+    Callers turn the ValueError into their API's 400; nothing here can end in a 500."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    _check_depth(data)
+    return data
+
+
+def _check_depth(data: Any) -> None:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        stack.extend((child, depth + 1) for child in children)
 
 
 # --- request bodies ----------------------------------------------------------------------
@@ -225,8 +259,8 @@ class Call:
         if not raw.strip():
             raise errors.invalid_body()
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            data = parse_json(raw.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError included
             raise errors.json_parsing_error() from None
         if not isinstance(data, dict):
             raise errors.invalid_body()
