@@ -181,6 +181,15 @@ FACEADMIN_ENGINE_TRAINING_STALE_SECONDS = env.float(
 # Threads numpy's OpenBLAS may use per call (see faceadmin/engine/blas.py).
 FACEADMIN_ENGINE_BLAS_THREADS = env.int("FACEADMIN_ENGINE_BLAS_THREADS", default=1)
 
+# Request bodies under gunicorn (faceadmin/serving.py): a body must arrive within this many
+# seconds plus one second per 32 KiB, else 408 and the connection closes; at most this many
+# requests per worker process wait for their body at once (the others get 503 at once), so
+# stalled uploads cannot take every thread. Keep it below gunicorn's threads.
+FACEADMIN_REQUEST_BODY_TIMEOUT = env.float("FACEADMIN_REQUEST_BODY_TIMEOUT", default=10.0)
+FACEADMIN_REQUEST_BODY_READERS = env.int(
+    "FACEADMIN_REQUEST_BODY_READERS", default=max(1, env.int("GUNICORN_THREADS", default=8) // 2)
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

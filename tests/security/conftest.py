@@ -30,6 +30,7 @@ from cryptography.x509.oid import NameOID
 from faceadmin.engine.accounts import account_create
 from faceadmin.engine.findface.accounts import token_account_create
 from faceadmin.faceapi.embedded import EMBEDDED_ORIGIN, embedded_session
+from tests.security.server import Server, gunicorn
 
 
 class Raw:
@@ -235,3 +236,22 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> Any:
         return fake
 
     return install
+
+
+# --- a real gunicorn -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    with gunicorn(tmp_path_factory.mktemp("gunicorn") / "gunicorn.log") as server:
+        yield server
+
+
+@pytest.fixture
+def live_keys(transactional_db: None) -> dict[str, str]:
+    """An engine key and a FindFace token, committed (the gunicorn processes read them)."""
+    _, key = account_create(name="live")
+    _, token = token_account_create(name="live")
+    return {"azure": key, "findface": token}
