@@ -43,12 +43,7 @@ class EngineKeyAdmin(admin.ModelAdmin):
         return False  # `manage.py engine createkey` prints the new key once
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        actions = super().get_actions(request, *args, **kwargs)
-        actions.pop("delete_selected", None)
-        return actions
+        return False  # also hides the "delete selected" action
 
 
 @admin.register(Account)

@@ -195,6 +195,8 @@ def read_body(request: HttpRequest, limit: int = BODY_LIMIT) -> bytes:
         length: int | None = int(environ.get("CONTENT_LENGTH") or "")
     except ValueError:
         length = None
+    if length is not None and length > limit:
+        raise BodyTooLarge  # refused from its declared size, unread (faceadmin.serving too)
     if environ.get("wsgi.input_terminated"):
         # gunicorn (and other servers setting this flag) de-chunk the body and end the
         # stream where the body ends: read to EOF.
@@ -206,8 +208,6 @@ def read_body(request: HttpRequest, limit: int = BODY_LIMIT) -> bytes:
             raise errors.bad_argument("Malformed chunked request body.") from exc
     if length is None or length <= 0:
         return b""
-    if length > limit:
-        raise BodyTooLarge
     return _read_capped(stream, limit, length)
 
 

@@ -158,3 +158,17 @@ def test_a_body_trickled_a_byte_at_a_time_is_cut_off(
     status, body = status_and_json(answer)
     assert status == 408
     assert body["error"]["code"] == "408"  # type: ignore[index]
+
+
+def test_a_body_over_the_size_cap_is_refused_unread(
+    gunicorn_server: Server, live_keys: dict[str, str]
+) -> None:
+    answer = gunicorn_server.raw(
+        b"POST /face/v1.0/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + f"Ocp-Apim-Subscription-Key: {live_keys['azure']}\r\n".encode()
+        + b"Content-Type: application/octet-stream\r\nContent-Length: 20000000\r\n\r\n"
+    )
+    status, body = status_and_json(answer)
+    assert status == 400
+    assert body["error"] == {"code": "InvalidImageSize", "message": "Image size is too big."}
+    assert b"Connection: close" in answer
