@@ -38,9 +38,13 @@ class Server:
 
 
 def read_to_eof(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes (a reset after the answer ends it too)."""
     data = b""
     while True:
-        chunk = sock.recv(65536)
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            return data
         if not chunk:
             return data
         data += chunk
