@@ -25,7 +25,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     DATABASE_URL=sqlite:////data/db.sqlite3
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY faceadmin ./faceadmin
 COPY templates ./templates
 COPY static ./static
@@ -38,6 +38,8 @@ USER faceadmin
 VOLUME ["/data"]
 EXPOSE 8000
 # Required at run time: SECRET_KEY, FACEADMIN_KEY_ENCRYPTION_KEYS, ALLOWED_HOSTS (DATABASE_URL
-# defaults to SQLite on the /data volume). Threads share one copy of the dlib models per
-# worker process. Migrations run at start, so a fresh volume works at once.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn faceadmin.wsgi:application --bind 0.0.0.0:8000 --worker-class gthread --workers ${GUNICORN_WORKERS:-2} --threads ${GUNICORN_THREADS:-8} --timeout 120 --access-logfile -"]
+# defaults to SQLite on the /data volume). gunicorn.conf.py holds the server settings (gthread
+# workers whose threads share one copy of the dlib models; GUNICORN_WORKERS / GUNICORN_THREADS
+# override them) and the worker that, with faceadmin/serving.py, bounds slow request bodies.
+# Migrations run at start, so a fresh volume works at once.
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn -c gunicorn.conf.py"]

@@ -194,6 +194,14 @@ TASKS = {
 }
 # A running job whose worker has not reported for this long reads as failed (retry resumes it).
 FACEADMIN_JOBS_STALE_SECONDS = env.float("FACEADMIN_JOBS_STALE_SECONDS", default=60.0)
+# Request bodies under gunicorn (faceadmin/serving.py): a body must arrive within this many
+# seconds plus one second per 32 KiB, else 408 and the connection closes; at most this many
+# requests per worker process wait for their body at once (the others get 503 at once), so
+# stalled uploads cannot take every thread. Keep it below gunicorn's threads.
+FACEADMIN_REQUEST_BODY_TIMEOUT = env.float("FACEADMIN_REQUEST_BODY_TIMEOUT", default=10.0)
+FACEADMIN_REQUEST_BODY_READERS = env.int(
+    "FACEADMIN_REQUEST_BODY_READERS", default=max(1, env.int("GUNICORN_THREADS", default=8) // 2)
+)
 
 LOGGING = {
     "version": 1,

@@ -26,6 +26,7 @@ from faceadmin.faceapi.lookup import (
     photo_from_url,
 )
 from faceadmin.faceapi.types import Collection, FaceRectangle, Person
+from faceadmin.safeurl import UnsafeURL, parse_http_url
 
 MODES = (
     ("matchPerson", "matchPerson: the same person only"),
@@ -114,7 +115,14 @@ class PhotoMixin(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("photo", exc)
         elif url:
-            data["picture"] = photo_from_url(url=url)
+            # The provider fetches it (the embedded engine with the same checks); refuse here
+            # what parsers disagree on (backslashes, user info) with a clear message.
+            try:
+                parse_http_url(url)
+            except UnsafeURL as exc:
+                self.add_error("url", str(exc))
+            else:
+                data["picture"] = photo_from_url(url=url)
         elif not self.has_error("photo") and not self.has_error("url"):
             self.add_error("photo", "Choose a photo (or give its URL).")
         return data

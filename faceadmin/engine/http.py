@@ -16,7 +16,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -39,6 +39,9 @@ BODY_LIMIT = MAX_IMAGE_BYTES
 # connection usable; beyond this the client is misbehaving and the connection is lost.
 DRAIN_LIMIT = 64 * 1024 * 1024
 _BODY_READ = "faceadmin.engine.body_read"
+# No request of either API nests deeper than a few levels; hostile JSON nested thousands
+# deep would otherwise end in a RecursionError (a 500) here or in code that walks it.
+MAX_JSON_DEPTH = 64
 
 MISSING_KEY_MESSAGE = (
     "Access denied due to missing subscription key. "
@@ -67,6 +70,38 @@ def empty_response(status: int = 200) -> HttpResponse:
 
 def error_response(status: int, code: str, message: str) -> HttpResponse:
     return json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """`json.loads`, bounded: ValueError for invalid JSON, and also for an integer over
+    Python's digit limit (4,300), nesting deeper than MAX_JSON_DEPTH, or bytes not UTF-8.
+
+    Callers turn the ValueError into their API's 400; nothing here can end in a 500."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    _check_depth(data)
+    return data
+
+
+def _check_depth(data: Any) -> None:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children: Iterable[Any]
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        stack.extend((child, depth + 1) for child in children)
 
 
 # --- request bodies ----------------------------------------------------------------------
@@ -160,6 +195,8 @@ def read_body(request: HttpRequest, limit: int = BODY_LIMIT) -> bytes:
         length: int | None = int(environ.get("CONTENT_LENGTH") or "")
     except ValueError:
         length = None
+    if length is not None and length > limit:
+        raise BodyTooLarge  # refused from its declared size, unread (faceadmin.serving too)
     if environ.get("wsgi.input_terminated"):
         # gunicorn (and other servers setting this flag) de-chunk the body and end the
         # stream where the body ends: read to EOF.
@@ -171,8 +208,6 @@ def read_body(request: HttpRequest, limit: int = BODY_LIMIT) -> bytes:
             raise errors.bad_argument("Malformed chunked request body.") from exc
     if length is None or length <= 0:
         return b""
-    if length > limit:
-        raise BodyTooLarge
     return _read_capped(stream, limit, length)
 
 
@@ -225,8 +260,8 @@ class Call:
         if not raw.strip():
             raise errors.invalid_body()
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            data = parse_json(raw.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError included
             raise errors.json_parsing_error() from None
         if not isinstance(data, dict):
             raise errors.invalid_body()

@@ -1,104 +1,128 @@
 """Fetch the photo behind a `{"url": ...}` body, as Azure does on its side.
 
-This is server-side fetching of user-supplied URLs, so it is fenced: http(s) only, a
-size cap read in a stream, a timeout, a bounded number of redirects with every hop
-checked, and no private / loopback / link-local / multicast / reserved addresses unless
-FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS is set (tests serve photos from 127.0.0.1).
-The check resolves the host before connecting; a DNS answer that changes between the
-check and the connection (rebinding) is not defended against.
+This is server-side fetching of user-supplied URLs, so it is fenced (see `faceadmin.safeurl`
+for the parsing and the address rules):
+
+* the URL is parsed once, strictly (no backslash, no user info, http(s) only), and the
+  request is built from that same parse: what is checked is what is fetched;
+* the host is resolved once, every address must be public (unless
+  FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS, which tests set to serve photos from 127.0.0.1), and
+  the connection goes to the checked address: no second DNS lookup, so DNS rebinding cannot
+  swap in a private address. For https the TLS server name (SNI) and the certificate check
+  stay on the host name;
+* redirects are followed by hand, at most MAX_REDIRECTS, each hop parsed and checked again;
+* the body is read in a stream, capped at MAX_IMAGE_BYTES, within a deadline.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-import requests
+import certifi
+import urllib3
 from django.conf import settings
+from urllib3.exceptions import HTTPError
 
 from faceadmin.engine import errors
 from faceadmin.engine.recognition import MAX_IMAGE_BYTES
+from faceadmin.safeurl import Target, UnsafeURL, parse_http_url, resolve_checked
 
 MAX_REDIRECTS = 5
 USER_AGENT = "faceadmin-engine/1.0"
+# Certificates are verified against this bundle (the one `requests` uses).
+CA_CERTS = certifi.where()
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
-
-
-def check_url(url: str) -> None:
-    """InvalidURL unless `url` is http(s) to a host whose every address is public."""
+def check_url(url: str) -> tuple[Target, str]:
+    """The target of `url` and the one address to connect to, or InvalidURL."""
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise errors.invalid_url() from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise errors.invalid_url()
-    if settings.FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS:
-        return
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise errors.invalid_url("Failed to resolve the host of the image URL.") from None
-    if not infos or not all(_is_public(str(info[4][0])) for info in infos):
-        raise errors.invalid_url("The image URL points to a private or reserved address.")
+        target = parse_http_url(url)
+        address = resolve_checked(
+            target, allow_private=settings.FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS
+        )
+    except UnsafeURL as exc:
+        raise errors.invalid_url(str(exc)) from None
+    return target, address
 
 
 def fetch_image(url: str) -> bytes:
     """The bytes at `url` (at most MAX_IMAGE_BYTES), or InvalidURL / InvalidImageSize."""
     timeout = float(settings.FACEADMIN_ENGINE_URL_FETCH_TIMEOUT)
     deadline = time.monotonic() + 3 * timeout
-    with requests.Session() as session:
-        for _hop in range(MAX_REDIRECTS + 1):
-            check_url(url)
-            try:
-                response = session.get(
-                    url,
-                    stream=True,
-                    timeout=timeout,
-                    allow_redirects=False,
-                    headers={"User-Agent": USER_AGENT},
+    for _hop in range(MAX_REDIRECTS + 1):
+        target, address = check_url(url)
+        pool, response = _get(target, address, timeout)
+        try:
+            if response.status in _REDIRECTS:
+                location = response.headers.get("Location", "")
+                if not location:
+                    raise errors.invalid_url("Failed to download the image (empty redirect).")
+                url = urljoin(target.url, location)
+                continue
+            if not 200 <= response.status < 300:
+                raise errors.invalid_url(
+                    f"Failed to download the image from the URL (HTTP {response.status})."
                 )
-            except requests.RequestException:
-                raise errors.invalid_url("Failed to download the image from the URL.") from None
-            with response:
-                if response.is_redirect:
-                    url = urljoin(url, response.headers.get("Location", ""))
-                    continue
-                if not 200 <= response.status_code < 300:
-                    raise errors.invalid_url(
-                        f"Failed to download the image from the URL (HTTP {response.status_code})."
-                    )
-                return _read_capped(response, deadline)
+            return _read_capped(response, deadline)
+        finally:
+            response.close()
+            pool.close()
     raise errors.invalid_url("Too many redirects while downloading the image.")
 
 
-def _read_capped(response: requests.Response, deadline: float) -> bytes:
+def _get(
+    target: Target, address: str, timeout: float
+) -> tuple[urllib3.HTTPConnectionPool, urllib3.BaseHTTPResponse]:
+    """GET the target from `address`, the one checked: the host name only names it."""
+    pool: urllib3.HTTPConnectionPool
+    if target.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            address,
+            target.port,
+            maxsize=1,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=CA_CERTS,
+            server_hostname=target.host,
+            assert_hostname=target.host,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, target.port, maxsize=1)
+    headers = {
+        "Host": target.host_header,
+        "User-Agent": USER_AGENT,
+        "Accept": "image/*",
+        "Accept-Encoding": "identity",
+    }
+    try:
+        response = pool.urlopen(
+            "GET",
+            target.request_uri,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            assert_same_host=False,
+            preload_content=False,
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+        )
+    except (HTTPError, OSError):
+        pool.close()
+        raise errors.invalid_url("Failed to download the image from the URL.") from None
+    return pool, response
+
+
+def _read_capped(response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
     chunks: list[bytes] = []
     total = 0
     try:
-        for chunk in response.iter_content(chunk_size=65536):
+        for chunk in response.stream(65536):
             total += len(chunk)
             if total > MAX_IMAGE_BYTES:
                 raise errors.invalid_image_size("Image size is too big.")
             if time.monotonic() > deadline:
                 raise errors.invalid_url("Timed out downloading the image from the URL.")
             chunks.append(chunk)
-    except requests.RequestException:
+    except (HTTPError, OSError):
         raise errors.invalid_url("Failed to download the image from the URL.") from None
     return b"".join(chunks)

@@ -271,7 +271,7 @@ def test_it_refuses_dimensions_that_would_exhaust_memory() -> None:
     data = _png(None, color_type=2, width=8000, height=7000)
     with pytest.raises(ImageError) as caught:
         decode_image(data)
-    assert caught.value.code == "InvalidImage"
+    assert caught.value.code == "InvalidImageSize"
 
 
 @pytest.mark.parametrize(

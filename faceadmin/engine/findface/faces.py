@@ -66,8 +66,10 @@ def _webp_as_jpeg(data: bytes) -> bytes:
         return data
     try:
         with Image.open(io.BytesIO(data), formats=["WEBP"]) as image:
+            # A WEBP can declare 16383 x 16383 pixels in a few KB: refuse before decoding.
+            recognition.check_dimensions(image, data)
             rgba = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return data  # decode_image will refuse it with the usual message
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     out = io.BytesIO()

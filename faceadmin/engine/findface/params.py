@@ -13,7 +13,6 @@ is bounded before anything parses it.
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,7 +25,7 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from faceadmin.engine.errors import EngineError
 from faceadmin.engine.findface import errors
 from faceadmin.engine.findface.models import TokenAccount
-from faceadmin.engine.http import BodyTooLarge, media_type, read_body
+from faceadmin.engine.http import BodyTooLarge, media_type, parse_json, read_body
 
 # A 10 MB photo (FindFace's fetch limit) plus room for the multipart envelope and fields.
 BODY_LIMIT = 11 * 1024 * 1024
@@ -104,7 +103,7 @@ class Call:
         value = self.raw(name)
         if isinstance(value, str):
             try:
-                return json.loads(value)
+                return parse_json(value)
             except ValueError:
                 raise errors.bad_param(name, value, f"'{name}' is not valid JSON.") from None
         return value
@@ -150,8 +149,8 @@ def read_call(request: HttpRequest, account: TokenAccount, version: str) -> Call
         media = media_type(request)
         if media == "application/json" or (not media and body.lstrip().startswith(b"{")):
             try:
-                data = json.loads(body.decode("utf-8")) if body.strip() else {}
-            except (UnicodeDecodeError, ValueError):
+                data = parse_json(body.decode("utf-8")) if body.strip() else {}
+            except ValueError:  # UnicodeDecodeError included
                 raise errors.malformed_json() from None
             if not isinstance(data, dict):
                 raise errors.malformed_json("The JSON body must be an object.")

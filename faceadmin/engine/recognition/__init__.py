@@ -16,11 +16,15 @@ from .attributes import SUPPORTED_ATTRIBUTES
 from .detection import DETECTION_PIXEL_BUDGET, Face, describe_face, detect_faces
 from .geometry import Rect
 from .images import (
+    MAX_DECODED_BYTES,
     MAX_IMAGE_BYTES,
     MAX_IMAGE_PIXELS,
+    MAX_IMAGE_SIDE,
     MIN_IMAGE_BYTES,
+    MIN_IMAGE_SIDE,
     DecodedImage,
     ImageError,
+    check_dimensions,
     decode_image,
 )
 from .landmarks import LANDMARK_NAMES
@@ -31,14 +35,18 @@ __all__ = [
     "DETECTION_PIXEL_BUDGET",
     "LANDMARK_NAMES",
     "MATCH_DISTANCE",
+    "MAX_DECODED_BYTES",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
+    "MAX_IMAGE_SIDE",
     "MIN_IMAGE_BYTES",
+    "MIN_IMAGE_SIDE",
     "SUPPORTED_ATTRIBUTES",
     "DecodedImage",
     "Face",
     "ImageError",
     "Rect",
+    "check_dimensions",
     "confidence_to_distance",
     "decode_image",
     "describe_face",

@@ -8,19 +8,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from faceadmin.engine.accounts import (
-    AccountNotFound,
-    account_create,
-    account_list,
-    account_revoke,
-    masked_key,
-)
+from faceadmin.engine.accounts import account_create
+from faceadmin.engine.keys import APIS, KeyNotFound, key_list, key_revoke
 
 
 class Command(BaseCommand):
     help = (
         "Embedded engine keys: `createkey --name NAME [--api azure|findface]`, `listkeys`, "
-        "`revokekey ACCOUNT`."
+        "`revokekey ACCOUNT [--api azure|findface]`. Both kinds of key are listed and revocable."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,9 +28,11 @@ class Command(BaseCommand):
             default="azure",
             help="azure: a subscription key for /face/v1.0/; findface: a token for /findface/v1/",
         )
-        sub.add_parser("listkeys", help="list accounts with masked keys")
-        revoke = sub.add_parser("revokekey", help="revoke an account's key")
+        listing = sub.add_parser("listkeys", help="list both kinds of key, masked")
+        listing.add_argument("--api", choices=APIS, help="only keys of this API")
+        revoke = sub.add_parser("revokekey", help="revoke a key (subscription key or token)")
         revoke.add_argument("account", help="account id or name")
+        revoke.add_argument("--api", choices=APIS, help="look only among keys of this API")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -55,17 +52,20 @@ class Command(BaseCommand):
             # The key alone on the last line, so scripts can take `tail -n 1`.
             self.stdout.write(key)
         elif action == "listkeys":
-            self.stdout.write(f"{'NAME':<24} {'ACCOUNT':<36} {'CREATED':<20} {'KEY':<32} STATUS")
-            for account in account_list():
-                status = "revoked" if account.revoked_at else "active"
-                created = account.created.strftime("%Y-%m-%d %H:%M:%S")
+            self.stdout.write(
+                f"{'API':<9} {'NAME':<24} {'ACCOUNT':<36} {'CREATED':<20} {'KEY':<32} STATUS"
+            )
+            for listed in key_list(api=options.get("api")):
+                created = listed.created.strftime("%Y-%m-%d %H:%M:%S")
                 self.stdout.write(
-                    f"{account.name:<24} {account.pk!s:<36} {created:<20} "
-                    f"{masked_key(account):<32} {status}"
+                    f"{listed.api:<9} {listed.name:<24} {listed.account_id!s:<36} {created:<20} "
+                    f"{listed.masked:<32} {listed.status}"
                 )
         elif action == "revokekey":
             try:
-                account = account_revoke(account=options["account"])
-            except AccountNotFound as exc:
+                revoked = key_revoke(account=options["account"], api=options.get("api"))
+            except KeyNotFound as exc:
                 raise CommandError(str(exc)) from exc
-            self.stdout.write(f"Revoked the key of account {account.pk} ({account.name}).")
+            self.stdout.write(
+                f"Revoked the {revoked.api} key of account {revoked.account_id} ({revoked.name})."
+            )
