@@ -206,7 +206,7 @@ def privacy_person_export(
         )
     except FaceApiError as exc:
         messages.error(request, f"{ApiErrorView.of(exc).title} {exc.message}")
-        return redirect("dashboard:person", request.tenant.slug, kind_slug, group_id, person_id)
+        return redirect("dashboard:collection", request.tenant.slug, kind_slug, group_id)
     response = HttpResponse(export.data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "no-store"
