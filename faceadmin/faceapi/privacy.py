@@ -2,8 +2,11 @@
 
 A data-subject request ("delete everything you hold about me") starts from a photo: every
 collection of the tenant is searched (identify across the trained person groups and large
-person groups, find-similar across face lists and large face lists, identify over every
-FindFace face), and each match is listed with where it is. The admin ticks the matches to
+person groups, find-similar across face lists and trained large face lists, identify over
+every FindFace face), and each match is listed with where it is. Person groups that cannot
+identify because they are not trained are checked with verify (face to person, which needs no
+training) when they have at most VERIFY_UNTRAINED_LIMIT persons; the rest, and untrained large
+face lists, are named as not searched, with the reason. The admin ticks the matches to
 erase; a job (`privacy_erase`) deletes them at the provider and every stored image and
 pending photo of them here, retrains what needs it, and writes an **erasure receipt** into
 the audit trail: what was found, what was deleted, when, by whom, with the provider's
@@ -48,13 +51,14 @@ from faceadmin.faceapi.lookup import (
     Photo,
     PhotoError,
     collection_options,
+    photo_detect,
     photo_find_similar,
     photo_identify,
 )
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
 from faceadmin.faceapi.services import client_for, findface_client_for, training_status
 from faceadmin.faceapi.transport import Response
-from faceadmin.faceapi.types import CollectionKind, FaceRectangle
+from faceadmin.faceapi.types import Collection, CollectionKind, FaceRectangle
 from faceadmin.jobs.registry import job_kind
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import AuditEvent, Provider, Tenant
@@ -75,6 +79,8 @@ SIMILAR_CANDIDATES: Final = 1000  # find-similar's maximum
 FINDFACE_CANDIDATES: Final = 1000
 FINDFACE_THRESHOLD: Final = "medium"
 RECEIPT_ACTION: Final = "privacy.erase"
+# An untrained person group this small is checked with verify, one call per person.
+VERIFY_UNTRAINED_LIMIT: Final = 200
 _SIGNING_SALT: Final = "faceadmin.privacy.erase"
 _AUDIT_REASON_LIMIT: Final = 1900  # audit_record keeps 2,000 characters of a reason
 
@@ -211,8 +217,27 @@ def _search_azure(tenant: Tenant, photo: Photo, face: FaceRectangle | None) -> E
                 )
             )
     searched = [_where(c.kind, c.name) for c in identification.searched]
-    skipped = [(_where(s.ref.kind, s.name), s.reason) for s in identification.skipped]
+    skipped: list[tuple[str, str]] = []
     target = subject.rect if subject is not None else None
+    by_ref = {GroupRef(c.kind, c.id): c for c in known}
+    for skip in identification.skipped:
+        where = _where(skip.ref.kind, skip.name)
+        collection = by_ref.get(skip.ref)
+        if collection is None:  # gone since it was listed
+            skipped.append((where, skip.reason))
+            continue
+        try:
+            found = _verify_untrained(tenant, photo, target, collection)
+        except _TooLarge as exc:
+            skipped.append((where, f"{skip.reason}, and {exc}"))
+            continue
+        except FaceApiError as exc:
+            skipped.append(
+                (where, f"{skip.reason}; verifying person by person failed: {exc.message}")
+            )
+            continue
+        searched.append(f"{where} (untrained: checked person by person)")
+        matches.extend(found)
     for collection in (c for c in known if c.kind in LIST_KINDS):
         where = _where(collection.kind, collection.name)
         try:
@@ -246,6 +271,69 @@ def _search_azure(tenant: Tenant, photo: Photo, face: FaceRectangle | None) -> E
         )
     matches.sort(key=lambda m: -m.confidence)
     return ErasureSearch(tuple(matches), tuple(searched), tuple(skipped), len(boxes))
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _verify_untrained(
+    tenant: Tenant, photo: Photo, target: FaceRectangle | None, collection: Collection
+) -> list[ErasureMatch]:
+    """An untrained person group cannot identify, but verify (face to person) needs no
+    training: check every person of a small group one by one."""
+    client = client_for(tenant)
+    ref = GroupRef(collection.kind, collection.id)
+    persons = list(
+        client.iter_large_person_group_persons(large_person_group_id=collection.id)
+        if collection.kind is CollectionKind.LARGE_PERSON_GROUP
+        else client.iter_person_group_persons(person_group_id=collection.id)
+    )
+    persons = [p for p in persons if p.persisted_face_ids]
+    if len(persons) > VERIFY_UNTRAINED_LIMIT:
+        raise _TooLarge(
+            f"it has {len(persons)} persons with faces (more than {VERIFY_UNTRAINED_LIMIT} "
+            "to verify one by one); train it and search again"
+        )
+    if not persons:
+        return []
+    model = collection.recognition_model or "recognition_01"
+    detection = photo_detect(
+        tenant=tenant,
+        photo=photo,
+        settings=DetectSettings(recognition_model=model, landmarks=False),
+    )
+    box = detection.box_for(target)
+    if box is None or not box.face.face_id:
+        return []
+    group = (
+        {"large_person_group_id": collection.id}
+        if collection.kind is CollectionKind.LARGE_PERSON_GROUP
+        else {"person_group_id": collection.id}
+    )
+    found = []
+    for person in persons:
+        verdict = client.verify_face_to_person(
+            face_id=box.face.face_id, person_id=person.person_id, **group
+        )
+        if not verdict.is_identical:
+            continue
+        images = imagestore.person_face_images(
+            tenant=tenant, kind=ref.kind, group_id=ref.id, person_id=person.person_id
+        )
+        found.append(
+            ErasureMatch(
+                kind=collection.kind.value,
+                collection_id=collection.id,
+                collection_name=collection.name,
+                person_id=person.person_id,
+                face_id="",
+                confidence=verdict.confidence,
+                label=person.name,
+                thumbnails=tuple(i.thumbnail_url for i in images[:4]),
+            )
+        )
+    return found
 
 
 def _where(kind: CollectionKind, name: str) -> str:

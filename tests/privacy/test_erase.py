@@ -38,6 +38,7 @@ def obama_keys(world: World) -> set[str]:
         f"PersonGroup:staff:{world.staff['barack_obama']}",
         f"PersonGroup:visitors:{world.visitors['barack_obama']}",
         f"FaceList:watch:{world.watch['barack_obama']}",
+        f"PersonGroup:archive:{world.archive['barack_obama']}",
     }
 
 
@@ -56,8 +57,9 @@ def test_it_finds_the_person_in_every_searchable_collection(world: World) -> Non
     assert not keys & others
     assert "Person group Staff" in search.searched
     assert "Face list Watch" in search.searched
-    # The untrained group is named, with the reason it could not be searched.
-    assert ("Person group Archive", "it has never been trained") in search.skipped
+    # The untrained group cannot identify: its few persons were verified one by one.
+    assert "Person group Archive (untrained: checked person by person)" in search.searched
+    assert search.skipped == ()
     person_match = next(m for m in search.matches if m.collection_id == "staff")
     assert person_match.thumbnails and person_match.label == "barack_obama"
     assert 0.5 < person_match.confidence <= 1
@@ -82,12 +84,16 @@ def test_admin_erases_the_ticked_matches_and_gets_a_receipt(
     )
     files_before = media_files()
     obama_rows = FaceImage.objects.filter(
-        person_id__in=[world.staff["barack_obama"], world.visitors["barack_obama"]]
+        person_id__in=[
+            world.staff["barack_obama"],
+            world.visitors["barack_obama"],
+            world.archive["barack_obama"],
+        ]
     ) | FaceImage.objects.filter(persisted_face_id=world.watch["barack_obama"])
     obama_files = {f"faces/{pending.image.name}"} | {
         f"faces/{f.name}" for row in obama_rows for f in (row.thumbnail, row.original) if f
     }
-    assert len(obama_files) == 7 and obama_files <= files_before
+    assert len(obama_files) == 9 and obama_files <= files_before
     rows_before = (FaceImage.objects.count(), PendingPhoto.objects.count(), Job.objects.count())
 
     response = admin.post("/t/local/privacy/erase/", upload())
@@ -98,7 +104,7 @@ def test_admin_erases_the_ticked_matches_and_gets_a_receipt(
     assert (FaceImage.objects.count(), PendingPhoto.objects.count(), Job.objects.count()) == (
         rows_before
     )
-    assert "Person group Archive" in html and "it has never been trained" in html
+    assert "Person group Archive (untrained: checked person by person)" in html
     offered = set(re.findall(r'name="match" value="([^"]+)"', html))
     assert obama_keys(world) <= offered
     token = re.search(r'name="token" value="([^"]+)"', html)
@@ -131,18 +137,18 @@ def test_admin_erases_the_ticked_matches_and_gets_a_receipt(
     assert not PendingPhoto.objects.filter(pk=pending.pk).exists()
     assert not obama_files & media_files()
     assert media_files() == files_before - obama_files
-    # The untrained group was not searched, so was not touched.
-    assert services.person_page(tenant=tenant, kind=PG, group_id="archive").items
+    assert not services.person_page(tenant=tenant, kind=PG, group_id="archive").items
 
     receipt = job.result
-    assert receipt["totals"]["erased"] == 3
-    assert receipt["totals"]["stored_images"] == 3
+    assert receipt["totals"]["erased"] == 4
+    assert receipt["totals"]["stored_images"] == 4
     assert receipt["totals"]["pending_photos"] == 1
     assert {d["outcome"] for d in receipt["deleted"]} == {"deleted"}
     assert all(d["request_ids"] for d in receipt["deleted"])
     assert {(r["collection"], r["outcome"]) for r in receipt["retrained"]} == {
         ("staff", "training started"),
         ("visitors", "training started"),
+        ("archive", "not trained before; left untrained"),
     }
     # The receipt lives in the audit trail, with no name, userData or image of the person.
     events = AuditEvent.objects.filter(action="privacy.erase", target_id=str(job.pk))
@@ -156,6 +162,30 @@ def test_admin_erases_the_ticked_matches_and_gets_a_receipt(
     # Each deletion is an audit event of its own, naming the receipt and the request id.
     deletion = AuditEvent.objects.get(action="person.delete", target_id=world.staff["barack_obama"])
     assert str(job.pk) in deletion.reason and "provider request" in deletion.reason
+
+
+def test_collections_that_cannot_be_searched_are_named_with_the_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faceadmin.faceapi import privacy
+    from faceadmin.faceapi.types import CollectionKind
+
+    monkeypatch.setattr(privacy, "VERIFY_UNTRAINED_LIMIT", 0)
+    services.collection_create(
+        tenant=world.tenant,
+        user=None,
+        kind=CollectionKind.LARGE_FACE_LIST,
+        collection_id="bigwatch",
+        name="Big watch",
+        recognition_model="recognition_04",
+    )
+    search = erase_search(
+        tenant=world.tenant, photo=photo_from_bytes(data=photo(PROBE), filename="probe.jpg")
+    )
+    skipped = dict(search.skipped)
+    assert skipped["Person group Archive"].startswith("it has never been trained, and it has 1")
+    assert "never been trained" in skipped["Large face list Big watch"]
+    assert not any(m.collection_id == "archive" for m in search.matches)
 
 
 def test_erasing_and_its_pages_need_the_admin_role(world: World, local_client_as: Any) -> None:
