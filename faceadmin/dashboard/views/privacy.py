@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from faceadmin.dashboard.forms_privacy import EraseSearchForm, EraseStartForm, RetentionForm
 from faceadmin.faceapi.collections import KIND_BY_SLUG, KIND_LABELS
 from faceadmin.faceapi.errors import FaceApiError
-from faceadmin.faceapi.lookup import PhotoError
+from faceadmin.faceapi.lookup import MAX_IMAGE_BYTES, PhotoError
 from faceadmin.faceapi.privacy import (
     ErasureRequestError,
     ErasureSearch,
@@ -72,11 +75,24 @@ def _results(
 
 @tenant_view(Role.ADMIN)
 @require_POST
+@csrf_exempt  # checked below, once the upload handlers are set (CSRF reads the body)
 def privacy_erase_search(request: TenantRequest) -> HttpResponse:
-    """Search every collection for the person on the uploaded photo (held in memory only)."""
+    """Search every collection for the person on the uploaded photo.
+
+    The photo is kept in memory only: Django's temporary-file upload handler is switched
+    off for this request, and a body too large for memory is refused unread."""
+    request.upload_handlers = [MemoryFileUploadHandler(request)]
+    response: HttpResponse = csrf_protect(_erase_search)(request)
+    return response
+
+
+def _erase_search(request: TenantRequest) -> HttpResponse:
     form = EraseSearchForm(request.POST, request.FILES)
     error = None
-    if form.is_valid():
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
+        form.add_error(None, f"Photos can be at most {MAX_IMAGE_BYTES // 1024 // 1024} MB.")
+    elif form.is_valid():
         try:
             search = erase_search(tenant=request.tenant, photo=form.cleaned_data["photo"])
         except PhotoError as exc:
