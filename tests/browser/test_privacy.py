@@ -42,6 +42,8 @@ def test_admin_erases_a_person_from_one_photo_and_reads_the_receipt(
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/t/local/")
     page.get_by_role("link", name="Privacy").click()
+    assert "staff" in page.locator('[data-testid="retention-usage"]').inner_text()
+    screenshot(page, "privacy-overview")
     page.get_by_label("Photo of the person").set_input_files(str(DATA / "probe/barack_obama.jpg"))
     page.get_by_role("button", name="Search every collection").click()
     matches = page.locator('[data-testid="matches"]')

@@ -212,3 +212,74 @@ def test_search_results_of_one_tenant_cannot_erase_in_another(
     with pytest.raises(ErasureRequestError):
         erase_start(tenant=world.tenant, user=None, token=search.token, chosen=["PersonGroup:x:y"])
     assert Job.objects.count() == 0
+
+
+def test_large_kinds_are_searched_and_erased_too(
+    local_tenant: Any, local_members: dict[str, Any], run_jobs: Any
+) -> None:
+    from faceadmin.faceapi.types import CollectionKind
+    from tests.lookup.conftest import wait_trained
+
+    lpg, lfl = CollectionKind.LARGE_PERSON_GROUP, CollectionKind.LARGE_FACE_LIST
+    user = local_members["operator"]
+    for kind, ident in ((lpg, "crowd"), (lfl, "bigwatch")):
+        services.collection_create(
+            tenant=local_tenant,
+            user=user,
+            kind=kind,
+            collection_id=ident,
+            name=ident.title(),
+            recognition_model="recognition_04",
+        )
+    people = {}
+    for name, path in (
+        ("barack_obama", "enroll/barack_obama/1.jpg"),
+        ("joe_biden", "enroll/joe_biden/1.jpg"),
+    ):
+        people[name] = services.person_create(
+            tenant=local_tenant, user=user, kind=lpg, group_id="crowd", name=name
+        )
+        services.person_add_face(
+            tenant=local_tenant,
+            user=user,
+            kind=lpg,
+            group_id="crowd",
+            person_id=people[name],
+            image=photo(path),
+            filename="face.jpg",
+        )
+    face = services.face_list_add_face(
+        tenant=local_tenant,
+        user=user,
+        kind=lfl,
+        list_id="bigwatch",
+        image=photo("enroll/barack_obama/2.jpg"),
+        filename="face.jpg",
+    )
+    for kind, ident in ((lpg, "crowd"), (lfl, "bigwatch")):
+        services.collection_train(tenant=local_tenant, user=user, kind=kind, collection_id=ident)
+        wait_trained(local_tenant, kind, ident)
+
+    search = erase_search(
+        tenant=local_tenant, photo=photo_from_bytes(data=photo(PROBE), filename="probe.jpg")
+    )
+    keys = {m.key for m in search.matches}
+    wanted = {
+        f"LargePersonGroup:crowd:{people['barack_obama']}",
+        f"LargeFaceList:bigwatch:{face.persisted_face_id}",
+    }
+    assert keys == wanted
+    job = erase_start(
+        tenant=local_tenant, user=local_members["admin"], token=search.token, chosen=sorted(keys)
+    )
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    crowd = services.person_page(tenant=local_tenant, kind=lpg, group_id="crowd").items
+    assert [p.name for p in crowd] == ["joe_biden"]
+    assert not list(services.face_list_faces(tenant=local_tenant, kind=lfl, list_id="bigwatch"))
+    assert {(r["collection"], r["outcome"]) for r in job.result["retrained"]} == {
+        ("crowd", "training started"),
+        ("bigwatch", "training started"),
+    }
+    assert not FaceImage.objects.exclude(person_id=people["joe_biden"]).exists()
