@@ -65,11 +65,16 @@ from faceadmin.tenants.models import AuditEvent, Provider, Tenant
 
 __all__ = [
     "ErasureMatch",
+    "ErasureRequestError",
     "ErasureSearch",
+    "Export",
     "erase_run",
     "erase_search",
+    "erase_search_person",
     "erase_start",
     "erasure_receipt",
+    "erasure_receipts",
+    "findface_subject_export",
     "person_export",
 ]
 
@@ -901,6 +906,56 @@ def person_export(
         reason=f"{kind.value} {group_id}: {len(faces)} provider faces, {count} stored files",
     )
     return Export(f"person-{person_id}.zip", buffer.getvalue(), count + 1)
+
+
+def _face_record(face: Any) -> dict[str, Any]:
+    return {
+        "id": face.id,
+        "meta": face.meta,
+        "galleries": list(face.galleries),
+        "bbox": asdict(face.bbox) if face.bbox else None,
+        "photo": face.photo,
+        "photoHash": face.photo_hash,
+        "thumbnail": face.thumbnail,
+        "timestamp": _iso(face.timestamp),
+    }
+
+
+def findface_subject_export(*, tenant: Tenant, user: Any, face_id: int) -> Export:
+    """On a FindFace tenant a person is the faces sharing one meta: everything the provider
+    holds about them (ids, meta, galleries, boxes, photo and crop URLs) as a ZIP. FindFace
+    keeps the crops itself; faceadmin stores no image of a gallery face."""
+    client = findface_client_for(tenant)
+    face = client.face_get(face_id=face_id)
+    faces = [face]
+    if face.meta:
+        faces, max_id = [], None
+        while True:
+            page = client.faces_by_meta(meta=face.meta, max_id=max_id)
+            fresh = [f for f in page.faces if max_id is None or f.id < max_id]
+            faces += fresh
+            if not fresh or page.next_max_id is None:
+                break
+            max_id = page.next_max_id
+    document: dict[str, Any] = {
+        "exportedAt": timezone.now().isoformat(),
+        "exportedBy": user.get_username() if getattr(user, "is_authenticated", False) else "",
+        "tenant": tenant.slug,
+        "provider": {"meta": face.meta, "faces": [_face_record(f) for f in faces]},
+        "storedImages": [],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("person.json", json.dumps(document, indent=2, ensure_ascii=False))
+    audit_record(
+        action="privacy.export",
+        tenant=tenant,
+        user=user,
+        target_kind="face",
+        target_id=str(face_id),
+        reason=f"{len(faces)} FindFace faces sharing the face's meta",
+    )
+    return Export(f"faces-{face_id}.zip", buffer.getvalue(), 1)
 
 
 def _suffix(name: str) -> str:

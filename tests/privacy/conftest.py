@@ -12,7 +12,12 @@ from django.conf import settings
 from faceadmin.faceapi import services
 from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
-from tests.findface.conftest import ff_key, ff_members, ff_tenant  # noqa: F401 (fixtures)
+from tests.findface.conftest import (  # noqa: F401 (fixtures)
+    ff_client_as,
+    ff_key,
+    ff_members,
+    ff_tenant,
+)
 from tests.lookup.conftest import PG, make_group, photo
 
 FL = CollectionKind.FACE_LIST

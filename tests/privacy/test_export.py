@@ -88,3 +88,38 @@ def test_exporting_a_missing_person_says_so(person: str, local_client_as: Any) -
     response = local_client_as("admin").post(url, follow=True)
     assert response.status_code == 200
     assert "does not exist" in response.content.decode()
+
+
+def test_a_findface_subject_is_every_face_sharing_a_meta(
+    ff_tenant: Tenant, ff_members: dict[str, Any], ff_client_as: Any
+) -> None:
+    from faceadmin.faceapi import galleries
+    from faceadmin.faceapi.lookup import photo_from_bytes
+
+    admin = ff_members["admin"]
+    galleries.gallery_create(tenant=ff_tenant, user=admin, name="vip")
+    ids = {}
+    for name, meta, path in (
+        ("o1", "Barack Obama", "enroll/barack_obama/1.jpg"),
+        ("o2", "Barack Obama", "enroll/barack_obama/2.jpg"),
+        ("b", "Joe Biden", "enroll/joe_biden/1.jpg"),
+    ):
+        face = galleries.gallery_enroll(
+            tenant=ff_tenant,
+            user=admin,
+            gallery="vip",
+            photo=photo_from_bytes(data=photo(path), filename=name),
+            meta=meta,
+        )[0]
+        ids[name] = face.id
+    page = ff_client_as("admin").get("/t/faces/collections/galleries/vip/").content.decode()
+    assert f"/t/faces/privacy/export/face/{ids['o1']}/" in page
+    url = f"/t/faces/privacy/export/face/{ids['o1']}/"
+    assert ff_client_as("operator").post(url).status_code == 403
+    response = ff_client_as("admin").post(url)
+    assert response.status_code == 200
+    document = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("person.json"))
+    assert document["provider"]["meta"] == "Barack Obama"
+    assert {f["id"] for f in document["provider"]["faces"]} == {ids["o1"], ids["o2"]}
+    assert all("vip" in f["galleries"] for f in document["provider"]["faces"])
+    assert AuditEvent.objects.filter(action="privacy.export", target_id=str(ids["o1"])).exists()

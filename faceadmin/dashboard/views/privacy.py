@@ -24,11 +24,13 @@ from faceadmin.faceapi.lookup import MAX_IMAGE_BYTES, PhotoError
 from faceadmin.faceapi.privacy import (
     ErasureRequestError,
     ErasureSearch,
+    Export,
     erase_search,
     erase_search_person,
     erase_start,
     erasure_receipt,
     erasure_receipts,
+    findface_subject_export,
     person_export,
 )
 from faceadmin.faceapi.retention import (
@@ -223,6 +225,22 @@ def privacy_person_export(
     except FaceApiError as exc:
         messages.error(request, f"{ApiErrorView.of(exc).title} {exc.message}")
         return redirect("dashboard:collection", request.tenant.slug, kind_slug, group_id)
+    return _download(export)
+
+
+@tenant_view(Role.ADMIN)
+@require_POST
+def privacy_face_export(request: TenantRequest, face_id: int) -> HttpResponse:
+    """FindFace: every face sharing this face's meta, as a ZIP download (audited)."""
+    try:
+        export = findface_subject_export(tenant=request.tenant, user=request.user, face_id=face_id)
+    except FaceApiError as exc:
+        messages.error(request, f"{ApiErrorView.of(exc).title} {exc.message}")
+        return redirect("dashboard:collections", request.tenant.slug)
+    return _download(export)
+
+
+def _download(export: Export) -> HttpResponse:
     response = HttpResponse(export.data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "no-store"
@@ -252,4 +270,9 @@ urlpatterns = [
         name="privacy_retention_run",
     ),
     path(f"t/<slug:slug>/privacy/export/{_PERSON}", privacy_person_export, name="privacy_export"),
+    path(
+        "t/<slug:slug>/privacy/export/face/<int:face_id>/",
+        privacy_face_export,
+        name="privacy_export_face",
+    ),
 ]
