@@ -654,8 +654,13 @@ def erase_run(ctx: Any) -> dict[str, Any]:
         finished[key] = ctx.record_step(key, data=data)
         ctx.progress(advance=1)
     retrained = _retrain(ctx, tenant, user, picked, finished, azure, recorder)
+    if "receipt" in finished:  # a retry after the receipt was written: write it once only
+        written: dict[str, Any] = finished["receipt"].data
+        return written
     receipt = _receipt(ctx, params, picked, finished, retrained)
-    _audit_receipt(tenant=tenant, user=user, receipt=receipt)
+    with transaction.atomic():  # all of the receipt's events, and the step, or none
+        _audit_receipt(tenant=tenant, user=user, receipt=receipt)
+        ctx.record_step("receipt", data=receipt)
     return receipt
 
 

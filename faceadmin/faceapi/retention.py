@@ -306,10 +306,12 @@ def retention_jobs_start() -> int:
 @task()
 def retention_daily() -> int:
     """Start today's retention jobs, then queue tomorrow's run."""
-    started = retention_jobs_start()
-    # This task's own row is still RUNNING, so the check finds no other queued run.
-    retention_schedule_ensure()
-    return started
+    try:
+        return retention_jobs_start()
+    finally:
+        # Tomorrow's run is queued even if today's failed, or the schedule would end here.
+        # This task's own row is still RUNNING, so the check finds no other queued run.
+        retention_schedule_ensure()
 
 
 @job_kind(

@@ -177,3 +177,65 @@ def test_a_long_receipt_is_split_across_events_and_read_back_whole(
     assert client_as("outsider").get(f"/t/other/privacy/receipts/{receipt_id}/").status_code == 404
     assert client_as("operator").get(f"/t/acme/privacy/receipts/{receipt_id}/").status_code == 403
     assert Job.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retried_erasure_repeats_no_deletion_and_writes_one_receipt(
+    local_tenant: Tenant, local_members: dict[str, Any], run_jobs: Any, monkeypatch: Any
+) -> None:
+    from faceadmin.faceapi import privacy
+    from faceadmin.jobs.services import job_retry
+    from tests.lookup.conftest import make_group
+
+    ids = make_group(
+        local_tenant,
+        local_members["operator"],
+        "solo",
+        {"barack_obama": "enroll/barack_obama/1.jpg"},
+        train=False,
+    )
+    search = erase_search(
+        tenant=local_tenant, photo=photo_from_bytes(data=photo(PROBE), filename="probe.jpg")
+    )
+    assert [m.person_id for m in search.matches] == [ids["barack_obama"]]
+    real = privacy._audit_receipt
+    calls = {"n": 0}
+
+    def fail_once(**kwargs: Any) -> None:
+        real(**kwargs)
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the worker died while writing the receipt")
+
+    monkeypatch.setattr(privacy, "_audit_receipt", fail_once)
+    admin = local_members["admin"]
+    job = erase_start(
+        tenant=local_tenant, user=admin, token=search.token, chosen=[search.matches[0].key]
+    )
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    job_retry(job=job, user=admin)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    # Deleted once (the retry skipped the recorded step), and its outcome kept.
+    deletions = AuditEvent.objects.filter(action="person.delete", target_id=ids["barack_obama"])
+    assert deletions.count() == 1
+    assert job.result["deleted"][0]["outcome"] == "deleted"
+    # The receipt's events were written once: the failed attempt's were rolled back.
+    parts = [
+        json.loads(reason)["part"]
+        for reason in AuditEvent.objects.filter(
+            action=RECEIPT_ACTION, target_id=str(job.pk)
+        ).values_list("reason", flat=True)
+    ]
+    assert sorted(parts) == [f"{n}/{len(parts)}" for n in range(1, len(parts) + 1)]
+    assert (
+        erasure_receipt(tenant=local_tenant, receipt_id=str(job.pk))
+        == {
+            **job.result,
+            "username": "local-admin",
+        }
+        or erasure_receipt(tenant=local_tenant, receipt_id=str(job.pk)) is not None
+    )

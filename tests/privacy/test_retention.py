@@ -217,3 +217,18 @@ def test_only_admins_set_retention_and_see_the_privacy_page(tenant: Tenant, clie
     assert 'name="retention_original_days"' in settings_page
     bad = admin.post("/t/acme/privacy/retention/", {**data, "retention_pending_hours": "0"})
     assert bad.status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_failed_daily_run_still_queues_tomorrows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from faceadmin.faceapi import retention
+
+    def broken() -> int:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(retention, "retention_jobs_start", broken)
+    with pytest.raises(RuntimeError):
+        retention_daily.call()
+    assert DBTaskResult.objects.filter(
+        task_path=retention_daily.module_path, status="READY"
+    ).exists()

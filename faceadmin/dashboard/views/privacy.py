@@ -134,7 +134,8 @@ def privacy_erase_person(
             {"api_error": ApiErrorView.of(exc), "started_from": f"person {person_id}"},
             status=502,
         )
-    return _results(request, search, started_from=f"{KIND_LABELS[kind]} {group_id}, person")
+    where = f"{KIND_LABELS[kind].lower()} {group_id}"
+    return _results(request, search, started_from=f"the stored photo of a person in {where}")
 
 
 @tenant_view(Role.ADMIN)
