@@ -50,9 +50,9 @@ from faceadmin.faceapi.lookup import (
     GroupRef,
     Photo,
     PhotoError,
+    _untrained_reason,
     collection_options,
     photo_detect,
-    photo_find_similar,
     photo_identify,
 )
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
@@ -190,6 +190,26 @@ def erase_search(
     return replace(found, tenant_id=tenant.pk)
 
 
+class _SubjectFaces:
+    """The subject's face id per recognition model: the photo is detected once per model
+    (face ids of one model cannot be compared with another's), not once per collection."""
+
+    def __init__(self, tenant: Tenant, photo: Photo, target: FaceRectangle | None) -> None:
+        self.tenant, self.photo, self.target = tenant, photo, target
+        self.ids: dict[str, str | None] = {}
+
+    def seed(self, model: str, face_id: str | None) -> None:
+        self.ids[model] = face_id
+
+    def __call__(self, model: str) -> str | None:
+        if model not in self.ids:
+            settings = DetectSettings(recognition_model=model, landmarks=False)
+            detection = photo_detect(tenant=self.tenant, photo=self.photo, settings=settings)
+            box = detection.box_for(self.target)
+            self.ids[model] = box.face.face_id if box is not None else None
+        return self.ids[model]
+
+
 def _search_azure(tenant: Tenant, photo: Photo, face: FaceRectangle | None) -> ErasureSearch:
     settings = DetectSettings(landmarks=False)
     known = collection_options(tenant=tenant, kinds=(*PERSON_KINDS, *LIST_KINDS))
@@ -224,6 +244,9 @@ def _search_azure(tenant: Tenant, photo: Photo, face: FaceRectangle | None) -> E
     searched = [_where(c.kind, c.name) for c in identification.searched]
     skipped: list[tuple[str, str]] = []
     target = subject.rect if subject is not None else None
+    face_id_for = _SubjectFaces(tenant, photo, target)
+    if subject is not None:
+        face_id_for.seed(identification.detection.settings.recognition_model, subject.face.face_id)
     by_ref = {GroupRef(c.kind, c.id): c for c in known}
     for skip in identification.skipped:
         where = _where(skip.ref.kind, skip.name)
@@ -232,7 +255,7 @@ def _search_azure(tenant: Tenant, photo: Photo, face: FaceRectangle | None) -> E
             skipped.append((where, skip.reason))
             continue
         try:
-            found = _verify_untrained(tenant, photo, target, collection)
+            found = _verify_untrained(tenant, face_id_for, collection)
         except _TooLarge as exc:
             skipped.append((where, f"{skip.reason}, and {exc}"))
             continue
@@ -245,23 +268,47 @@ def _search_azure(tenant: Tenant, photo: Photo, face: FaceRectangle | None) -> E
         matches.extend(found)
     for collection in (c for c in known if c.kind in LIST_KINDS):
         where = _where(collection.kind, collection.name)
+        if collection.kind is CollectionKind.LARGE_FACE_LIST:
+            reason = _untrained_reason(tenant, collection)
+            if reason is not None:
+                skipped.append((where, f"{collection.name} cannot be searched yet: {reason}."))
+                continue
         try:
-            similar = photo_find_similar(
-                tenant=tenant,
-                photo=photo,
-                settings=settings,
-                face_list=GroupRef(collection.kind, collection.id),
-                face=target,
-                max_candidates=SIMILAR_CANDIDATES,
-            )
-        except PhotoError as exc:
-            skipped.append((where, str(exc)))
-            continue
+            found = _find_similar(tenant, face_id_for, collection)
         except FaceApiError as exc:
             skipped.append((where, exc.message or exc.code))
             continue
         searched.append(where)
-        matches.extend(
+        matches.extend(found)
+    matches.sort(key=lambda m: -m.confidence)
+    return ErasureSearch(tuple(matches), tuple(searched), tuple(skipped), len(boxes))
+
+
+def _find_similar(
+    tenant: Tenant, face_id_for: _SubjectFaces, collection: Collection
+) -> list[ErasureMatch]:
+    face_id = face_id_for(collection.recognition_model or "recognition_01")
+    if not face_id:
+        return []
+    scope = (
+        {"face_list_id": collection.id}
+        if collection.kind is CollectionKind.FACE_LIST
+        else {"large_face_list_id": collection.id}
+    )
+    hits = client_for(tenant).find_similar(
+        face_id=face_id,
+        max_num_of_candidates_returned=SIMILAR_CANDIDATES,
+        mode="matchPerson",
+        **scope,
+    )
+    ids = [h.persisted_face_id for h in hits if h.persisted_face_id]
+    images = imagestore.face_images(tenant=tenant, persisted_face_ids=ids)
+    found = []
+    for hit in hits:
+        if not hit.persisted_face_id:
+            continue
+        image = images.get(hit.persisted_face_id)
+        found.append(
             ErasureMatch(
                 kind=collection.kind.value,
                 collection_id=collection.id,
@@ -269,13 +316,11 @@ def _search_azure(tenant: Tenant, photo: Photo, face: FaceRectangle | None) -> E
                 person_id="",
                 face_id=hit.persisted_face_id,
                 confidence=hit.confidence,
-                label=hit.user_data or "",
-                thumbnails=(hit.thumbnail_url,) if hit.thumbnail_url else (),
+                label=image.user_data if image is not None else "",
+                thumbnails=(image.thumbnail_url,) if image is not None else (),
             )
-            for hit in similar.matches
         )
-    matches.sort(key=lambda m: -m.confidence)
-    return ErasureSearch(tuple(matches), tuple(searched), tuple(skipped), len(boxes))
+    return found
 
 
 class _TooLarge(Exception):
@@ -283,7 +328,7 @@ class _TooLarge(Exception):
 
 
 def _verify_untrained(
-    tenant: Tenant, photo: Photo, target: FaceRectangle | None, collection: Collection
+    tenant: Tenant, face_id_for: _SubjectFaces, collection: Collection
 ) -> list[ErasureMatch]:
     """An untrained person group cannot identify, but verify (face to person) needs no
     training: check every person of a small group one by one."""
@@ -302,14 +347,8 @@ def _verify_untrained(
         )
     if not persons:
         return []
-    model = collection.recognition_model or "recognition_01"
-    detection = photo_detect(
-        tenant=tenant,
-        photo=photo,
-        settings=DetectSettings(recognition_model=model, landmarks=False),
-    )
-    box = detection.box_for(target)
-    if box is None or not box.face.face_id:
+    face_id = face_id_for(collection.recognition_model or "recognition_01")
+    if not face_id:
         return []
     group = (
         {"large_person_group_id": collection.id}
@@ -318,9 +357,7 @@ def _verify_untrained(
     )
     found = []
     for person in persons:
-        verdict = client.verify_face_to_person(
-            face_id=box.face.face_id, person_id=person.person_id, **group
-        )
+        verdict = client.verify_face_to_person(face_id=face_id, person_id=person.person_id, **group)
         if not verdict.is_identical:
             continue
         images = imagestore.person_face_images(
