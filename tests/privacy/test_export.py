@@ -81,6 +81,10 @@ def test_export_needs_the_admin_role_and_the_tenant(
     assert client_as("outsider").post(url).status_code == 404
     assert local_client_as("admin").get(url).status_code == 405
     assert not AuditEvent.objects.filter(action="privacy.export").exists()
+    # Only admins are offered the buttons on the person's page.
+    page = f"/t/local/collections/persongroups/staff/persons/{person}/"
+    assert url not in local_client_as("operator").get(page).content.decode()
+    assert url in local_client_as("admin").get(page).content.decode()
 
 
 def test_exporting_a_missing_person_says_so(person: str, local_client_as: Any) -> None:
