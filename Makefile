@@ -42,6 +42,7 @@ migrate: install .env
 
 run: migrate
 	$(PY) manage.py bootstrap
+	$(PY) manage.py retention --enqueue
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "faceadmin: http://$(HOST):$(PORT)/"
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -8,6 +8,7 @@ from faceadmin.dashboard.views import (
     galleries,
     jobs,
     lookup,
+    privacy,
     snapshots,
     tenants,
 )
@@ -41,4 +42,5 @@ urlpatterns = [
     *audit.urlpatterns,
     *snapshots.urlpatterns,
     *jobs.urlpatterns,
+    *privacy.urlpatterns,
 ]

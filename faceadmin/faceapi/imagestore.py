@@ -32,7 +32,6 @@ THUMBNAIL_SIZE = 160
 # Room around the face rectangle on each side, as a share of its size: enough to show hair and
 # chin, which is what operators recognise people by.
 THUMBNAIL_MARGIN = 0.35
-PENDING_TTL = timedelta(days=1)
 _ORIGINAL_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "WEBP": "webp"}
 
 
@@ -196,8 +195,11 @@ def pending_photo_save(
     user_data: str | None,
     faces: list[FaceRectangle],
 ) -> PendingPhoto:
-    # Picks nobody came back for are dropped after a day.
-    PendingPhoto.objects.filter(created_at__lt=timezone.now() - PENDING_TTL).delete()
+    # Picks nobody came back for are dropped after the tenant's retention (a day by default;
+    # the daily retention job catches the ones of tenants nobody uploads to any more).
+    ttl = timedelta(hours=tenant.retention_pending_hours)
+    for stale in PendingPhoto.objects.filter(tenant=tenant, created_at__lt=timezone.now() - ttl):
+        stale.delete()  # one by one, so each file goes with its row (post_delete)
     width, height = image_size(image)
     pending = PendingPhoto(
         tenant=tenant,

@@ -41,6 +41,24 @@ class Tenant(models.Model):
     primary_key_failed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the provider last refused the primary key."
     )
+    # Retention of the photos faceadmin stores (enforced daily: faceapi/retention.py).
+    retention_original_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="Keep original photos (days)",
+        help_text="Enrolled faces' original photos are deleted this many days after "
+        "enrollment. Empty: kept until the face is deleted.",
+    )
+    retention_keep_thumbnails = models.BooleanField(
+        default=True,
+        verbose_name="Keep thumbnails after the originals expire",
+        help_text="Untick to delete each face's thumbnail together with its original.",
+    )
+    retention_pending_hours = models.PositiveIntegerField(
+        default=24,
+        verbose_name="Delete pending photos after (hours)",
+        help_text="Uploads with several faces wait this long for someone to pick the faces.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,6 +13,7 @@ from faceadmin.dashboard.forms import (
     TenantCreateForm,
     TenantSettingsForm,
 )
+from faceadmin.dashboard.forms_privacy import RetentionForm
 from faceadmin.faceapi.services import tenant_check_connection
 from faceadmin.tenants import services as tenant_services
 from faceadmin.tenants.access import TenantRequest, tenant_view, tenants_for_user
@@ -153,7 +154,11 @@ def tenant_settings(request: TenantRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/tenant_settings.html",
-        {"form": form},
+        {
+            "form": form,
+            "retention_form": RetentionForm(instance=request.tenant),
+            "retention_next": "settings",
+        },
         status=400 if form.errors else 200,
     )
 
