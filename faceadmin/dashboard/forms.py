@@ -1,7 +1,6 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 
 from faceadmin.tenants.models import Provider, Role, Tenant
 
@@ -49,16 +48,10 @@ class KeyReplaceForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
+    # Whether the user exists is decided by the service, with one message for every user
+    # who cannot be added (see tenants.services.member_add).
     username = forms.CharField(max_length=150)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
-
-    def clean_username(self) -> str:
-        username: str = self.cleaned_data["username"]
-        if not get_user_model().objects.filter(username=username).exists():
-            raise forms.ValidationError(
-                "No user with that username. Create the user in /admin/ first."
-            )
-        return username
 
 
 class MemberRoleForm(forms.Form):

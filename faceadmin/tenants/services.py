@@ -96,11 +96,53 @@ def key_mark_primary_failed(*, tenant: Tenant, status: int | None, code: str) ->
     )
 
 
+class MemberError(Exception):
+    """A membership change that would break a rule; the message is for the admin."""
+
+
+class AlreadyMember(MemberError):
+    pass
+
+
+class LastAdmin(MemberError):
+    pass
+
+
+class NoSuchUser(MemberError):
+    pass
+
+
+# One message for every user who cannot be added, so the form does not tell which
+# usernames exist on the server (an inactive account reads like a missing one).
+NO_SUCH_USER_MESSAGE = (
+    "That user cannot be added. Check the spelling, or ask a staff member to create the "
+    "account (in /admin/) first."
+)
+
+
 def member_add(*, tenant: Tenant, user: Actor, username: str, role: str) -> Membership:
-    member = get_user_model().objects.get(username=username)
-    membership, _ = Membership.objects.update_or_create(
-        tenant=tenant, user=member, defaults={"role": role}
-    )
+    """Add an existing, active user with `role`. Never changes an existing membership (use
+    member_set_role): adding someone twice, yourself included, says so and does nothing."""
+    member = get_user_model().objects.filter(username=username, is_active=True).first()
+    if member is None:
+        audit_record(
+            action="member.add",
+            tenant=tenant,
+            user=user,
+            target_kind="user",
+            target_id=username,
+            outcome="NoSuchUser",
+        )
+        raise NoSuchUser(NO_SUCH_USER_MESSAGE)
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            tenant=tenant, user=member, defaults={"role": role}
+        )
+    if not created:
+        raise AlreadyMember(
+            f"{username} is already a member ({membership.get_role_display()}); nothing was "
+            "changed. Change the role in the list above."
+        )
     audit_record(
         action="member.add",
         tenant=tenant,
@@ -112,9 +154,25 @@ def member_add(*, tenant: Tenant, user: Actor, username: str, role: str) -> Memb
     return membership
 
 
+def _refuse_losing_last_admin(tenant: Tenant, membership: Membership) -> None:
+    """Inside a transaction: the tenant keeps at least one admin besides `membership`."""
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(tenant=tenant, role=Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    if admins == [membership.pk]:
+        raise LastAdmin(
+            f"{membership.user} is the last admin of {tenant}; make someone else admin first."
+        )
+
+
 def member_set_role(*, tenant: Tenant, user: Actor, membership: Membership, role: str) -> None:
-    membership.role = role
-    membership.save(update_fields=["role"])
+    with transaction.atomic():
+        if membership.role == Role.ADMIN and role != Role.ADMIN:
+            _refuse_losing_last_admin(tenant, membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
     audit_record(
         action="member.role",
         tenant=tenant,
@@ -127,7 +185,10 @@ def member_set_role(*, tenant: Tenant, user: Actor, membership: Membership, role
 
 def member_remove(*, tenant: Tenant, user: Actor, membership: Membership) -> None:
     username = membership.user.get_username()
-    membership.delete()
+    with transaction.atomic():
+        if membership.role == Role.ADMIN:
+            _refuse_losing_last_admin(tenant, membership)
+        membership.delete()
     audit_record(
         action="member.remove", tenant=tenant, user=user, target_kind="user", target_id=username
     )

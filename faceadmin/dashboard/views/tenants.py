@@ -87,14 +87,18 @@ def tenant_key_test(request: TenantRequest) -> HttpResponse:
 def tenant_members(request: TenantRequest) -> HttpResponse:
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        tenant_services.member_add(
-            tenant=request.tenant,
-            user=request.user,
-            username=form.cleaned_data["username"],
-            role=form.cleaned_data["role"],
-        )
-        messages.success(request, f"{form.cleaned_data['username']} was added.")
-        return redirect("dashboard:tenant_members", request.tenant.slug)
+        try:
+            tenant_services.member_add(
+                tenant=request.tenant,
+                user=request.user,
+                username=form.cleaned_data["username"],
+                role=form.cleaned_data["role"],
+            )
+        except tenant_services.MemberError as exc:
+            form.add_error("username", str(exc))
+        else:
+            messages.success(request, f"{form.cleaned_data['username']} was added.")
+            return redirect("dashboard:tenant_members", request.tenant.slug)
     members = Membership.objects.filter(tenant=request.tenant).select_related("user")
     return render(
         request,
@@ -113,13 +117,17 @@ def tenant_member_role(request: TenantRequest, membership_id: int) -> HttpRespon
         if membership.pk == request.membership.pk and form.cleaned_data["role"] != Role.ADMIN:
             messages.error(request, "You cannot lower your own role; ask another admin.")
         else:
-            tenant_services.member_set_role(
-                tenant=request.tenant,
-                user=request.user,
-                membership=membership,
-                role=form.cleaned_data["role"],
-            )
-            messages.success(request, f"{membership.user} is now {form.cleaned_data['role']}.")
+            try:
+                tenant_services.member_set_role(
+                    tenant=request.tenant,
+                    user=request.user,
+                    membership=membership,
+                    role=form.cleaned_data["role"],
+                )
+            except tenant_services.MemberError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"{membership.user} is now {form.cleaned_data['role']}.")
     return redirect("dashboard:tenant_members", request.tenant.slug)
 
 
@@ -130,10 +138,14 @@ def tenant_member_remove(request: TenantRequest, membership_id: int) -> HttpResp
     if membership.pk == request.membership.pk:
         messages.error(request, "You cannot remove yourself; ask another admin.")
     else:
-        tenant_services.member_remove(
-            tenant=request.tenant, user=request.user, membership=membership
-        )
-        messages.success(request, f"{membership.user} was removed from {request.tenant}.")
+        try:
+            tenant_services.member_remove(
+                tenant=request.tenant, user=request.user, membership=membership
+            )
+        except tenant_services.MemberError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{membership.user} was removed from {request.tenant}.")
     return redirect("dashboard:tenant_members", request.tenant.slug)
 
 
