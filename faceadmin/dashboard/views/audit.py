@@ -116,8 +116,12 @@ def audit_export(request: TenantRequest) -> StreamingHttpResponse:
 
 
 def _csv_safe(value: str) -> str:
-    """Keep spreadsheet apps from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@"} else value
+    """Keep spreadsheet apps from running a cell as a formula (CSV injection). Tab and CR
+    count too: some spreadsheet apps skip them and read the formula behind (OWASP)."""
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
+
+
+_FORMULA_STARTS = frozenset({"=", "+", "-", "@", "\t", "\r"})
 
 
 urlpatterns = [
