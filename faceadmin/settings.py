@@ -3,6 +3,7 @@
 The environment wins over `.env`. Every variable is listed in `.env.example`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "faceadmin.tenants",
     "faceadmin.faceapi",
     "faceadmin.dashboard",
@@ -57,6 +59,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes' backend comes first: a locked-out client is refused before ModelBackend runs,
+# so a refused attempt costs no password hashing (no CPU flood through the login form).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "faceadmin.urls"
@@ -137,6 +148,17 @@ STORAGES = {
         )
     },
 }
+
+# Login throttle (django-axes): this many failed logins from one client address lock it out
+# for the cool-off time. Attempts during a lockout are refused unrecorded, so the lockout
+# ends a fixed time after the failure that started it.
+AXES_FAILURE_LIMIT = env.int("FACEADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("FACEADMIN_LOGIN_COOLOFF_MINUTES", default=15.0))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "faceadmin.tenants.auth_audit.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "faceadmin.tenants.auth_audit.client_ip"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
