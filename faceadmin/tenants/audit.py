@@ -67,6 +67,7 @@ def audit_record(
     target_id: str = "",
     outcome: str = "ok",
     reason: str = "",
+    max_reason: int = 2000,
 ) -> AuditEvent:
     real_user: Any = user if user is not None and user.is_authenticated else None
     event = AuditEvent.objects.create(
@@ -78,7 +79,7 @@ def audit_record(
         target_kind=target_kind,
         target_id=target_id[:128],
         outcome=outcome[:64] or "ok",
-        reason=_scrub(reason, tenant)[:2000],
+        reason=_scrub(reason, tenant)[:max_reason],
         request_id=current_request_id.get(),
     )
     logger.info(

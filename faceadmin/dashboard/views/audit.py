@@ -14,12 +14,13 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from faceadmin.faceapi.lookup_audit import match_token
 from faceadmin.tenants.access import TenantRequest, tenant_view
 from faceadmin.tenants.models import AuditEvent, Role, Tenant
 
@@ -40,6 +41,11 @@ class AuditFilterForm(forms.Form):
     user = forms.CharField(required=False, label="User")
     action = forms.CharField(required=False, label="Action", help_text="e.g. person.create or key.")
     target = forms.CharField(required=False, label="Target id or kind")
+    person = forms.CharField(
+        required=False,
+        label="Person or face id",
+        help_text="Lookups that returned it: who searched for this person.",
+    )
     outcome = forms.ChoiceField(
         required=False,
         choices=[("", "Any"), ("ok", "ok"), ("error", "Errors only")],
@@ -71,6 +77,12 @@ def audit_events(*, tenant: Tenant | None, filters: dict[str, Any]) -> QuerySet[
     if filters.get("target"):
         target = str(filters["target"])
         events = events.filter(target_id__icontains=target) | events.filter(target_kind=target)
+    if filters.get("person"):
+        person = str(filters["person"]).strip()
+        events = events.filter(
+            Q(reason__contains=match_token("person", person))
+            | Q(reason__contains=match_token("face", person))
+        )
     if filters.get("outcome") == "ok":
         events = events.filter(outcome="ok")
     elif filters.get("outcome") == "error":
