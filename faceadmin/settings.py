@@ -189,6 +189,10 @@ FACEADMIN_HTTP_MAX_RETRIES = env.int("FACEADMIN_HTTP_MAX_RETRIES", default=3)
 FACEADMIN_HTTP_MAX_RETRY_SECONDS = env.float("FACEADMIN_HTTP_MAX_RETRY_SECONDS", default=30.0)
 FACEADMIN_STORE_ORIGINALS = env.bool("FACEADMIN_STORE_ORIGINALS", default=True)
 
+# Tenants' endpoints must be https:// on public hosts, checked when saved and at every
+# connection (faceadmin/faceapi/endpoints.py). On: http:// and private addresses allowed.
+FACEADMIN_ALLOW_PRIVATE_ENDPOINTS = env.bool("FACEADMIN_ALLOW_PRIVATE_ENDPOINTS", default=False)
+
 # The embedded engine.
 FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS = env.bool("FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS", default=False)
 FACEADMIN_ENGINE_DATA_DIR = Path(

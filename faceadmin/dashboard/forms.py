@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 
+from faceadmin.faceapi.endpoints import EndpointRefused, endpoint_check
 from faceadmin.tenants.models import Provider, Role, Tenant
 
 
@@ -13,6 +14,15 @@ class SecretInput(forms.PasswordInput):
 
 
 class TenantSettingsForm(forms.ModelForm):
+    primary_key = forms.CharField(
+        required=False,
+        widget=SecretInput(),
+        max_length=512,
+        help_text="Needed when you change the endpoint: keys are only sent to the endpoint "
+        "they were entered for. Leave empty otherwise.",
+    )
+    secondary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
+
     class Meta:
         model = Tenant
         fields: tuple[str, ...] = ("name", "provider", "endpoint_url")
@@ -20,10 +30,19 @@ class TenantSettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["endpoint_url"].help_text = (
-            "Scheme and host of the API, e.g. https://westus.api.cognitive.microsoft.com or "
-            "https://api.findface.pro. Leave empty for this server's embedded engine (Azure "
+            "https:// and the host of the API, e.g. https://westus.api.cognitive.microsoft.com "
+            "or https://api.findface.pro. Leave empty for this server's embedded engine (Azure "
             "API) or, with FindFace, for its FindFace facade."
         )
+
+    def clean_endpoint_url(self) -> str:
+        url: str = self.cleaned_data.get("endpoint_url") or ""
+        if not url:
+            return ""
+        try:
+            return endpoint_check(url)
+        except EndpointRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -35,7 +54,6 @@ class TenantSettingsForm(forms.ModelForm):
 
 class TenantCreateForm(TenantSettingsForm):
     primary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
-    secondary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
 
     class Meta:
         model = Tenant

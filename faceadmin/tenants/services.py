@@ -36,17 +36,66 @@ def tenant_create(
     return tenant
 
 
+class KeysRequired(Exception):
+    """The endpoint changed and the keys were not entered again."""
+
+
+def _same_endpoint(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
+
+
+def may_move_keys(user: Actor) -> bool:
+    """Staff who may change tenants in the admin may move the stored keys to a new endpoint."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and getattr(user, "is_staff", False)
+        and user.has_perm("tenants.change_tenant")  # type: ignore[attr-defined]
+    )
+
+
 def tenant_update(
-    *, tenant: Tenant, user: Actor, name: str, provider: str, endpoint_url: str
+    *,
+    tenant: Tenant,
+    user: Actor,
+    name: str,
+    provider: str,
+    endpoint_url: str,
+    primary_key: str = "",
+    secondary_key: str = "",
 ) -> Tenant:
+    """Rename, change provider or endpoint. Keys are bound to their endpoint: a new endpoint
+    needs the keys entered again (they replace both stored keys), unless `user` is staff
+    allowed to change tenants (`may_move_keys`). Validate the endpoint first
+    (faceapi.endpoints.endpoint_check); every connection checks it again."""
+    # From the database: a ModelForm has already written the new value onto `tenant`.
+    stored = Tenant.objects.filter(pk=tenant.pk).values_list("endpoint_url", flat=True).get()
+    moved = not _same_endpoint(endpoint_url, stored)
+    if moved and not primary_key and not may_move_keys(user):
+        raise KeysRequired(
+            "The endpoint changed: enter the keys for the new endpoint. The stored keys are "
+            "only ever sent to the endpoint they were entered for."
+        )
     tenant.name, tenant.provider, tenant.endpoint_url = name, provider, endpoint_url
-    tenant.save(update_fields=["name", "provider", "endpoint_url", "updated_at"])
+    fields = ["name", "provider", "endpoint_url", "updated_at"]
+    if primary_key:
+        tenant.set_primary_key(primary_key)
+        tenant.set_secondary_key(secondary_key)
+        tenant.primary_key_failed_at = None
+        fields += ["primary_key_token", "secondary_key_token", "primary_key_failed_at"]
+    tenant.save(update_fields=fields)
+    if moved:
+        how = "keys entered again" if primary_key else "stored keys kept (staff)"
+        reason = f"endpoint changed; {how}"
+    else:
+        reason = "keys replaced" if primary_key else ""
     audit_record(
         action="tenant.update",
         tenant=tenant,
         user=user,
         target_kind="tenant",
         target_id=tenant.slug,
+        reason=reason,
     )
     return tenant
 

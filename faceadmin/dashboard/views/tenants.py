@@ -153,15 +153,22 @@ def tenant_member_remove(request: TenantRequest, membership_id: int) -> HttpResp
 def tenant_settings(request: TenantRequest) -> HttpResponse:
     form = TenantSettingsForm(request.POST or None, instance=request.tenant)
     if request.method == "POST" and form.is_valid():
-        tenant_services.tenant_update(
-            tenant=request.tenant,
-            user=request.user,
-            name=form.cleaned_data["name"],
-            provider=form.cleaned_data["provider"],
-            endpoint_url=form.cleaned_data["endpoint_url"],
-        )
-        messages.success(request, "Settings saved.")
-        return redirect("dashboard:tenant_settings", request.tenant.slug)
+        data = form.cleaned_data
+        try:
+            tenant_services.tenant_update(
+                tenant=request.tenant,
+                user=request.user,
+                name=data["name"],
+                provider=data["provider"],
+                endpoint_url=data["endpoint_url"],
+                primary_key=data["primary_key"],
+                secondary_key=data["secondary_key"],
+            )
+        except tenant_services.KeysRequired as exc:
+            form.add_error("primary_key", str(exc))
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("dashboard:tenant_settings", request.tenant.slug)
     return render(
         request,
         "dashboard/tenant_settings.html",
