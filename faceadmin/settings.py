@@ -3,10 +3,12 @@
 The environment wins over `.env`. Every variable is listed in `.env.example`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "faceadmin.tenants",
     "faceadmin.faceapi",
     "faceadmin.dashboard",
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "faceadmin.tenants.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -57,6 +61,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes' backend comes first: a locked-out client is refused before ModelBackend runs,
+# so a refused attempt costs no password hashing (no CPU flood through the login form).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "faceadmin.urls"
@@ -138,18 +151,58 @@ STORAGES = {
     },
 }
 
+# Login throttle (django-axes): this many failed logins from one client address lock it out
+# for the cool-off time. Attempts during a lockout are refused unrecorded, so the lockout
+# ends a fixed time after the failure that started it.
+AXES_FAILURE_LIMIT = env.int("FACEADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("FACEADMIN_LOGIN_COOLOFF_MINUTES", default=15.0))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "faceadmin.tenants.auth_audit.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "faceadmin.tenants.auth_audit.client_ip"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- transport security (README: Security) ---------------------------------------------
+# Behind a TLS-terminating proxy (the production topology), the proxy's X-Forwarded-Proto
+# is trusted, cookies are Secure, browsers are told to use https only (HSTS) and plain-http
+# requests are redirected to https. Each can still be set on its own.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=BEHIND_TLS_PROXY)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=BEHIND_TLS_PROXY)
+# Pages put the token in forms and in htmx's hx-headers; no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if BEHIND_TLS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+# Every path redirects, the engine's API included: an SDK pointed at http:// fails at once
+# instead of sending its key in clear text on every call. A load balancer's plain-http
+# probe path can be exempted (regular expressions, without the leading slash).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=BEHIND_TLS_PROXY)
+SECURE_REDIRECT_EXEMPT: list[str] = env.list("SECURE_REDIRECT_EXEMPT", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-)
+
+# Content-Security-Policy on every response (Django's own ContentSecurityPolicyMiddleware):
+# scripts and styles only from this server's static files, no inline code, no CDN. Photos
+# shown in the browser are blob: (lookup previews) or data: URIs (thumbnails, crops).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Photos uploaded to the dashboard can be large; Azure accepts up to 6 MB per image.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 7 * 1024 * 1024
@@ -166,6 +219,10 @@ FACEADMIN_HTTP_READ_TIMEOUT = env.float("FACEADMIN_HTTP_READ_TIMEOUT", default=6
 FACEADMIN_HTTP_MAX_RETRIES = env.int("FACEADMIN_HTTP_MAX_RETRIES", default=3)
 FACEADMIN_HTTP_MAX_RETRY_SECONDS = env.float("FACEADMIN_HTTP_MAX_RETRY_SECONDS", default=30.0)
 FACEADMIN_STORE_ORIGINALS = env.bool("FACEADMIN_STORE_ORIGINALS", default=True)
+
+# Tenants' endpoints must be https:// on public hosts, checked when saved and at every
+# connection (faceadmin/faceapi/endpoints.py). On: http:// and private addresses allowed.
+FACEADMIN_ALLOW_PRIVATE_ENDPOINTS = env.bool("FACEADMIN_ALLOW_PRIVATE_ENDPOINTS", default=False)
 
 # The embedded engine.
 FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS = env.bool("FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS", default=False)

@@ -1,8 +1,8 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 
+from faceadmin.faceapi.endpoints import EndpointRefused, endpoint_check
 from faceadmin.tenants.models import Provider, Role, Tenant
 
 
@@ -14,6 +14,15 @@ class SecretInput(forms.PasswordInput):
 
 
 class TenantSettingsForm(forms.ModelForm):
+    primary_key = forms.CharField(
+        required=False,
+        widget=SecretInput(),
+        max_length=512,
+        help_text="Needed when you change the endpoint: keys are only sent to the endpoint "
+        "they were entered for. Leave empty otherwise.",
+    )
+    secondary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
+
     class Meta:
         model = Tenant
         fields: tuple[str, ...] = ("name", "provider", "endpoint_url")
@@ -21,10 +30,19 @@ class TenantSettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["endpoint_url"].help_text = (
-            "Scheme and host of the API, e.g. https://westus.api.cognitive.microsoft.com or "
-            "https://api.findface.pro. Leave empty for this server's embedded engine (Azure "
+            "https:// and the host of the API, e.g. https://westus.api.cognitive.microsoft.com "
+            "or https://api.findface.pro. Leave empty for this server's embedded engine (Azure "
             "API) or, with FindFace, for its FindFace facade."
         )
+
+    def clean_endpoint_url(self) -> str:
+        url: str = self.cleaned_data.get("endpoint_url") or ""
+        if not url:
+            return ""
+        try:
+            return endpoint_check(url)
+        except EndpointRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -36,7 +54,6 @@ class TenantSettingsForm(forms.ModelForm):
 
 class TenantCreateForm(TenantSettingsForm):
     primary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
-    secondary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
 
     class Meta:
         model = Tenant
@@ -49,16 +66,10 @@ class KeyReplaceForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
+    # Whether the user exists is decided by the service, with one message for every user
+    # who cannot be added (see tenants.services.member_add).
     username = forms.CharField(max_length=150)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
-
-    def clean_username(self) -> str:
-        username: str = self.cleaned_data["username"]
-        if not get_user_model().objects.filter(username=username).exists():
-            raise forms.ValidationError(
-                "No user with that username. Create the user in /admin/ first."
-            )
-        return username
 
 
 class MemberRoleForm(forms.Form):

@@ -6,13 +6,24 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 from faceadmin.dashboard.forms_lookup import PhotoMixin, parse_target, read_photo
-from faceadmin.faceapi.findface import DEFAULT_GALLERY
+from faceadmin.faceapi.findface import DEFAULT_GALLERY, META_MAX_BYTES
 from faceadmin.faceapi.providers import THRESHOLD_PRESETS
 
-META_MAX = 1024
+META_MAX = META_MAX_BYTES
+
+
+def validate_meta(value: str) -> None:
+    """The limit is in UTF-8 bytes: 1024 characters of Cyrillic would be 2 KB."""
+    size = len(value.encode("utf-8"))
+    if size > META_MAX_BYTES:
+        raise ValidationError(
+            f"Meta is at most {META_MAX_BYTES} bytes in UTF-8 (this one is {size}).",
+            code="meta_too_long",
+        )
 
 
 class GalleryCreateForm(forms.Form):
@@ -39,6 +50,7 @@ class GalleryEnrollForm(PhotoMixin):
     meta = forms.CharField(
         label="Meta",
         max_length=META_MAX,
+        validators=[validate_meta],
         required=False,
         help_text="Free text stored with the face, e.g. the person's name. Faces of one "
         "person share it; identify answers with it.",
@@ -52,7 +64,9 @@ class GalleryEnrollForm(PhotoMixin):
 
 
 class GalleryFaceForm(forms.Form):
-    meta = forms.CharField(label="Meta", max_length=META_MAX, required=False)
+    meta = forms.CharField(
+        label="Meta", max_length=META_MAX, validators=[validate_meta], required=False
+    )
 
 
 class ThresholdMixin(forms.Form):
@@ -104,7 +118,7 @@ class GalleryLookupEnrollForm(forms.Form):
     photo = forms.FileField(required=False)
     new_face = forms.CharField(required=False)  # "l,t,w,h"
     new_gallery = forms.CharField(required=False)
-    new_meta = forms.CharField(required=False, max_length=META_MAX)
+    new_meta = forms.CharField(required=False, max_length=META_MAX, validators=[validate_meta])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

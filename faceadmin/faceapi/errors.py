@@ -514,19 +514,27 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 
 def _code_and_message(body: bytes) -> tuple[str | None, str | None]:
+    """Code and message of a face-API error body, else (None, None).
+
+    Only the shapes a face API answers with are read: `{"error": {"code", "message"}}`, and
+    the API Management gateway's `{"statusCode": 401, "message"}`. Any other body — an HTML
+    page, some other service's JSON — is never shown: the endpoint may not be a face API at
+    all, and its answer is none of the user's business.
+    """
     try:
         data: Any = json.loads(body.decode("utf-8")) if body else None
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None, None
     if not isinstance(data, dict):
         return None, None
-    # Face API: {"error": {"code", "message"}}; API Management gateways sometimes answer
-    # {"statusCode": 401, "message": ...} or a flat {"code", "message"}.
     inner = data.get("error")
-    if isinstance(inner, dict):
-        data = inner
-    code = data.get("code", data.get("statusCode"))
-    message = data.get("message")
+    if isinstance(inner, dict) and isinstance(inner.get("code"), str):
+        code: Any = inner.get("code")
+        message: Any = inner.get("message")
+    elif isinstance(data.get("statusCode"), int) and not isinstance(data["statusCode"], bool):
+        code, message = data["statusCode"], data.get("message")
+    else:
+        return None, None
     code_text = str(code) if isinstance(code, str | int) and str(code) else None
     message_text = message if isinstance(message, str) and message else None
     if message_text and len(message_text) > _MAX_MESSAGE_CHARS:
@@ -610,9 +618,15 @@ def findface_error_from_response(
     """
     try:
         data: Any = json.loads(body.decode("utf-8")) if body else None
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         data = None
-    fields: Mapping[str, Any] = data if isinstance(data, dict) else {}
+    # Only FindFace's own shape {"code", "reason"} is read; any other body is never shown.
+    findface_shaped = (
+        isinstance(data, dict)
+        and isinstance(data.get("reason"), str)
+        and isinstance(data.get("code", ""), str | int)
+    )
+    fields: Mapping[str, Any] = data if findface_shaped else {}
     code = _text(fields.get("code"))
     message = _text(fields.get("reason"))
     if message and len(message) > _MAX_MESSAGE_CHARS:

@@ -55,6 +55,9 @@ __all__ = [
 AUTH_HEADER = "Authorization"
 AUTH_FORMAT = "Token {key}"
 DEFAULT_GALLERY = "default"
+# faceadmin's limit on a face's meta, in UTF-8 bytes (the contract names none): meta travels
+# in URL paths (faces by meta) and in every identify answer, so it stays small.
+META_MAX_BYTES = 1024
 GALLERY_NAME = re.compile(r"[a-zA-Z0-9_-]{1,48}")
 MF_SELECTORS = ("biggest", "all", "reject")
 _VERSION_SEGMENT = re.compile(r"v\d+")

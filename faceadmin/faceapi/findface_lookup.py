@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from faceadmin.faceapi import lookup_audit as audit
 from faceadmin.faceapi.findface import DEFAULT_GALLERY
 from faceadmin.faceapi.findface_types import BBox, Preset
 from faceadmin.faceapi.galleries import thumbnail_src
@@ -21,6 +22,7 @@ from faceadmin.faceapi.lookup import Detection, DetectSettings, FaceBox, Photo, 
 from faceadmin.faceapi.services import findface_client_for as _client
 from faceadmin.faceapi.types import DetectedFace, FaceRectangle
 from faceadmin.tenants.models import Tenant
+from faceadmin.tenants.services import Actor
 
 __all__ = [
     "GalleryCandidate",
@@ -75,7 +77,8 @@ def _detect(tenant: Tenant, photo: Photo, timer: _Timer) -> Detection:
     )
 
 
-def photo_detect_faces(*, tenant: Tenant, photo: Photo) -> Detection:
+@audit.audited_lookup("lookup.detect", audit.target_detect, audit.summary_detect)
+def photo_detect_faces(*, tenant: Tenant, photo: Photo, user: Actor = None) -> Detection:
     """The faces on a photo, largest first (numbered as drawn)."""
     return _detect(tenant, photo, _Timer())
 
@@ -125,8 +128,15 @@ def _overlap(a: BBox, b: BBox) -> float:
     return inter / union if union > 0 else 0.0
 
 
+@audit.audited_lookup("lookup.identify", audit.target_gallery, audit.summary_gallery_identify)
 def photo_identify_in_gallery(
-    *, tenant: Tenant, photo: Photo, gallery: str | None, threshold: Preset, n: int = 3
+    *,
+    tenant: Tenant,
+    photo: Photo,
+    gallery: str | None,
+    threshold: Preset,
+    n: int = 3,
+    user: Actor = None,
 ) -> GalleryIdentification:
     """Who is on the photo: every face against one gallery (None or `default`: all faces)."""
     timer = _Timer()
@@ -194,6 +204,7 @@ class GalleryVerification:
         return round(self.result.confidence * 100)
 
 
+@audit.audited_lookup("lookup.verify", audit.target_verify, audit.summary_gallery_verify)
 def photo_verify_faces(
     *,
     tenant: Tenant,
@@ -202,6 +213,7 @@ def photo_verify_faces(
     threshold: Preset,
     first_face: FaceRectangle | None = None,
     second_face: FaceRectangle | None = None,
+    user: Actor = None,
 ) -> GalleryVerification:
     """Are the chosen faces (the largest by default) of two photos the same person?"""
     timer = _Timer()

@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from faceadmin.faceapi import lookup_audit as audit
 from faceadmin.faceapi.azure import AzureFaceClient
 from faceadmin.faceapi.errors import (
     BadRequestError,
@@ -59,6 +60,7 @@ from faceadmin.faceapi.types import (
     VerifyResult,
 )
 from faceadmin.tenants.models import Tenant
+from faceadmin.tenants.services import Actor
 
 __all__ = [
     "DETECTION_MODELS",
@@ -403,7 +405,10 @@ def _detect(lookup: _Lookup, photo: Photo, settings: DetectSettings) -> Detectio
     )
 
 
-def photo_detect(*, tenant: Tenant, photo: Photo, settings: DetectSettings) -> Detection:
+@audit.audited_lookup("lookup.detect", audit.target_detect, audit.summary_detect)
+def photo_detect(
+    *, tenant: Tenant, photo: Photo, settings: DetectSettings, user: Actor = None
+) -> Detection:
     """Detect every face on a photo, with landmarks and the attributes the model offers."""
     return _detect(_Lookup(tenant), photo, settings)
 
@@ -607,6 +612,7 @@ def _split_trained(
     return usable, skipped
 
 
+@audit.audited_lookup("lookup.identify", audit.target_identify, audit.summary_identify)
 def photo_identify(
     *,
     tenant: Tenant,
@@ -616,6 +622,7 @@ def photo_identify(
     max_candidates: int = 3,
     confidence_threshold: float | None = None,
     known: Sequence[Collection] | None = None,
+    user: Actor = None,
 ) -> Identification:
     """Who is on the photo: every face against several person groups at once.
 
@@ -813,6 +820,7 @@ def _need_face(detection: Detection, which: str) -> None:
         raise PhotoError(f"No face was found on {which} ({detection.photo.filename}).")
 
 
+@audit.audited_lookup("lookup.verify", audit.target_verify, audit.summary_verify)
 def photo_verify(
     *,
     tenant: Tenant,
@@ -823,6 +831,7 @@ def photo_verify(
     second_face: FaceRectangle | None = None,
     group: GroupRef | None = None,
     person_id: str | None = None,
+    user: Actor = None,
 ) -> Verification:
     """Same person? Two photos (the picked face of each, else the largest), or a photo's
     face against an enrolled person."""
@@ -911,6 +920,7 @@ class SimilarSearch:
     api_ms: float
 
 
+@audit.audited_lookup("lookup.similar", audit.target_similar, audit.summary_similar)
 def photo_find_similar(
     *,
     tenant: Tenant,
@@ -920,6 +930,7 @@ def photo_find_similar(
     face: FaceRectangle | None = None,
     mode: str = "matchPerson",
     max_candidates: int = 20,
+    user: Actor = None,
 ) -> SimilarSearch:
     """The faces of a face list (or large face list) most like the picked face."""
 
@@ -1024,7 +1035,10 @@ class Grouping:
     api_ms: float
 
 
-def photo_group(*, tenant: Tenant, photos: Sequence[Photo], settings: DetectSettings) -> Grouping:
+@audit.audited_lookup("lookup.group", audit.target_group, audit.summary_group)
+def photo_group(
+    *, tenant: Tenant, photos: Sequence[Photo], settings: DetectSettings, user: Actor = None
+) -> Grouping:
     """Detect every face on up to 100 photos and group them by likeness.
 
     Thumbnails and enrollment crops are cut here from the photos in memory; the photos

@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from django.conf import settings
 
 from faceadmin.faceapi.azure import AzureFaceClient
 from faceadmin.faceapi.embedded import EMBEDDED_ORIGIN, embedded_session
+from faceadmin.faceapi.endpoints import private_endpoints_allowed, public_only_session
 from faceadmin.faceapi.errors import FaceApiError, UnsupportedFeature
 from faceadmin.faceapi.findface import FindFaceClient, findface_base_url, findface_transport
 from faceadmin.faceapi.transport import HttpTransport, base_url_for
@@ -133,7 +135,7 @@ def _cached_client(
             "read_timeout": settings.FACEADMIN_HTTP_READ_TIMEOUT,
             "max_retries": settings.FACEADMIN_HTTP_MAX_RETRIES,
             "max_retry_seconds": settings.FACEADMIN_HTTP_MAX_RETRY_SECONDS,
-            "session": embedded_session() if tenant.is_embedded else None,
+            "session": _session_for(tenant),
             "on_key_failover": on_failover,
         }
     )
@@ -142,6 +144,16 @@ def _cached_client(
             del _clients[stale]
         _clients[cache_key] = client
     return client
+
+
+def _session_for(tenant: Tenant) -> requests.Session | None:
+    """In-process for this server's engine; elsewhere public https hosts only, unless
+    FACEADMIN_ALLOW_PRIVATE_ENDPOINTS (endpoints.py explains)."""
+    if tenant.is_embedded:
+        return embedded_session()
+    if private_endpoints_allowed():
+        return None
+    return public_only_session()
 
 
 def client_for(tenant: Tenant) -> AzureFaceClient:

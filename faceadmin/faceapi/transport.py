@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from .endpoints import PrivateAddressRefused
 from .errors import (
     FaceApiError,
     InvalidResponse,
@@ -131,6 +132,15 @@ class Transport(Protocol):
         data: bytes | None = None,
         idempotent: bool | None = None,
     ) -> Response: ...
+
+
+def _refused(exc: BaseException) -> str | None:
+    """Why the endpoint guard refused to connect (endpoints.public_only_session), if it did."""
+    arg = exc.args[0] if exc.args else None
+    reason = getattr(arg, "reason", arg)
+    if isinstance(reason, PrivateAddressRefused):
+        return str(reason.args[0] if reason.args else "refused")
+    return None
 
 
 class HttpTransport:
@@ -267,6 +277,8 @@ class HttpTransport:
             except requests.RequestException as exc:
                 error = self._transport_error(exc)
                 self._log(method, shown, type(exc).__name__, sent_at, attempt)
+                if _refused(exc) is not None:
+                    raise error from exc  # the same address will be refused again
                 if not idempotent or not isinstance(exc, _RETRYABLE_EXCEPTIONS):
                     raise error from exc
                 delay = self._next_delay(None, retries, started, waited)
@@ -378,7 +390,10 @@ class HttpTransport:
 
     def _transport_error(self, exc: requests.RequestException) -> FaceApiError:
         # Own wording: requests' messages quote the full URL, query values included.
-        if isinstance(exc, requests.ConnectTimeout):
+        refused = _refused(exc)
+        if refused is not None:
+            message = f"{self._origin} was not contacted: {refused}"
+        elif isinstance(exc, requests.ConnectTimeout):
             message = f"Timed out connecting to {self._origin}."
         elif isinstance(exc, requests.Timeout):
             message = f"{self._origin} did not answer in time."

@@ -23,6 +23,16 @@ class TenantAdminForm(forms.ModelForm):
         model = Tenant
         fields = ("name", "slug", "provider", "endpoint_url")
 
+    def clean_endpoint_url(self) -> str:
+        # Staff may move keys to another endpoint, but it must still be a permitted one.
+        from faceadmin.faceapi.endpoints import EndpointRefused, endpoint_check
+
+        url: str = self.cleaned_data.get("endpoint_url") or ""
+        try:
+            return endpoint_check(url) if url else ""
+        except EndpointRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
+
     def save(self, commit: bool = True) -> Tenant:
         tenant: Tenant = super().save(commit=False)
         if self.cleaned_data.get("new_primary_key"):

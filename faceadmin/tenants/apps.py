@@ -7,4 +7,4 @@ class TenantsConfig(AppConfig):
     verbose_name = "Tenants, members and audit"
 
     def ready(self) -> None:
-        from faceadmin.tenants import checks, signals  # noqa: F401
+        from faceadmin.tenants import auth_audit, checks, signals  # noqa: F401

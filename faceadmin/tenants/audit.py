@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -16,6 +19,26 @@ logger = logging.getLogger(__name__)
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "current_request_id", default=""
 )
+
+
+_maintenance = threading.local()
+
+
+@contextmanager
+def audit_maintenance() -> Iterator[None]:
+    """Let this thread's SQLite statements delete audit rows: only for emptying the whole
+    database (`manage.py flush`, the test suite's reset). See migration 0002 for why."""
+    previous = getattr(_maintenance, "on", False)
+    _maintenance.on = True
+    try:
+        yield
+    finally:
+        _maintenance.on = previous
+
+
+def audit_writable() -> int:
+    """The SQLite function `faceadmin_audit_writable()` that the append-only triggers ask."""
+    return 1 if getattr(_maintenance, "on", False) else 0
 
 
 def _scrub(text: str, tenant: Tenant | None) -> str:
@@ -44,6 +67,7 @@ def audit_record(
     target_id: str = "",
     outcome: str = "ok",
     reason: str = "",
+    max_reason: int = 2000,
 ) -> AuditEvent:
     real_user: Any = user if user is not None and user.is_authenticated else None
     event = AuditEvent.objects.create(
@@ -55,7 +79,7 @@ def audit_record(
         target_kind=target_kind,
         target_id=target_id[:128],
         outcome=outcome[:64] or "ok",
-        reason=_scrub(reason, tenant)[:2000],
+        reason=_scrub(reason, tenant)[:max_reason],
         request_id=current_request_id.get(),
     )
     logger.info(

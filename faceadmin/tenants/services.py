@@ -36,17 +36,66 @@ def tenant_create(
     return tenant
 
 
+class KeysRequired(Exception):
+    """The endpoint changed and the keys were not entered again."""
+
+
+def _same_endpoint(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
+
+
+def may_move_keys(user: Actor) -> bool:
+    """Staff who may change tenants in the admin may move the stored keys to a new endpoint."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and getattr(user, "is_staff", False)
+        and user.has_perm("tenants.change_tenant")  # type: ignore[attr-defined]
+    )
+
+
 def tenant_update(
-    *, tenant: Tenant, user: Actor, name: str, provider: str, endpoint_url: str
+    *,
+    tenant: Tenant,
+    user: Actor,
+    name: str,
+    provider: str,
+    endpoint_url: str,
+    primary_key: str = "",
+    secondary_key: str = "",
 ) -> Tenant:
+    """Rename, change provider or endpoint. Keys are bound to their endpoint: a new endpoint
+    needs the keys entered again (they replace both stored keys), unless `user` is staff
+    allowed to change tenants (`may_move_keys`). Validate the endpoint first
+    (faceapi.endpoints.endpoint_check); every connection checks it again."""
+    # From the database: a ModelForm has already written the new value onto `tenant`.
+    stored = Tenant.objects.filter(pk=tenant.pk).values_list("endpoint_url", flat=True).get()
+    moved = not _same_endpoint(endpoint_url, stored)
+    if moved and not primary_key and not may_move_keys(user):
+        raise KeysRequired(
+            "The endpoint changed: enter the keys for the new endpoint. The stored keys are "
+            "only ever sent to the endpoint they were entered for."
+        )
     tenant.name, tenant.provider, tenant.endpoint_url = name, provider, endpoint_url
-    tenant.save(update_fields=["name", "provider", "endpoint_url", "updated_at"])
+    fields = ["name", "provider", "endpoint_url", "updated_at"]
+    if primary_key:
+        tenant.set_primary_key(primary_key)
+        tenant.set_secondary_key(secondary_key)
+        tenant.primary_key_failed_at = None
+        fields += ["primary_key_token", "secondary_key_token", "primary_key_failed_at"]
+    tenant.save(update_fields=fields)
+    if moved:
+        how = "keys entered again" if primary_key else "stored keys kept (staff)"
+        reason = f"endpoint changed; {how}"
+    else:
+        reason = "keys replaced" if primary_key else ""
     audit_record(
         action="tenant.update",
         tenant=tenant,
         user=user,
         target_kind="tenant",
         target_id=tenant.slug,
+        reason=reason,
     )
     return tenant
 
@@ -96,11 +145,53 @@ def key_mark_primary_failed(*, tenant: Tenant, status: int | None, code: str) ->
     )
 
 
+class MemberError(Exception):
+    """A membership change that would break a rule; the message is for the admin."""
+
+
+class AlreadyMember(MemberError):
+    pass
+
+
+class LastAdmin(MemberError):
+    pass
+
+
+class NoSuchUser(MemberError):
+    pass
+
+
+# One message for every user who cannot be added, so the form does not tell which
+# usernames exist on the server (an inactive account reads like a missing one).
+NO_SUCH_USER_MESSAGE = (
+    "That user cannot be added. Check the spelling, or ask a staff member to create the "
+    "account (in /admin/) first."
+)
+
+
 def member_add(*, tenant: Tenant, user: Actor, username: str, role: str) -> Membership:
-    member = get_user_model().objects.get(username=username)
-    membership, _ = Membership.objects.update_or_create(
-        tenant=tenant, user=member, defaults={"role": role}
-    )
+    """Add an existing, active user with `role`. Never changes an existing membership (use
+    member_set_role): adding someone twice, yourself included, says so and does nothing."""
+    member = get_user_model().objects.filter(username=username, is_active=True).first()
+    if member is None:
+        audit_record(
+            action="member.add",
+            tenant=tenant,
+            user=user,
+            target_kind="user",
+            target_id=username,
+            outcome="NoSuchUser",
+        )
+        raise NoSuchUser(NO_SUCH_USER_MESSAGE)
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            tenant=tenant, user=member, defaults={"role": role}
+        )
+    if not created:
+        raise AlreadyMember(
+            f"{username} is already a member ({membership.get_role_display()}); nothing was "
+            "changed. Change the role in the list above."
+        )
     audit_record(
         action="member.add",
         tenant=tenant,
@@ -112,9 +203,25 @@ def member_add(*, tenant: Tenant, user: Actor, username: str, role: str) -> Memb
     return membership
 
 
+def _refuse_losing_last_admin(tenant: Tenant, membership: Membership) -> None:
+    """Inside a transaction: the tenant keeps at least one admin besides `membership`."""
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(tenant=tenant, role=Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    if admins == [membership.pk]:
+        raise LastAdmin(
+            f"{membership.user} is the last admin of {tenant}; make someone else admin first."
+        )
+
+
 def member_set_role(*, tenant: Tenant, user: Actor, membership: Membership, role: str) -> None:
-    membership.role = role
-    membership.save(update_fields=["role"])
+    with transaction.atomic():
+        if membership.role == Role.ADMIN and role != Role.ADMIN:
+            _refuse_losing_last_admin(tenant, membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
     audit_record(
         action="member.role",
         tenant=tenant,
@@ -127,7 +234,10 @@ def member_set_role(*, tenant: Tenant, user: Actor, membership: Membership, role
 
 def member_remove(*, tenant: Tenant, user: Actor, membership: Membership) -> None:
     username = membership.user.get_username()
-    membership.delete()
+    with transaction.atomic():
+        if membership.role == Role.ADMIN:
+            _refuse_losing_last_admin(tenant, membership)
+        membership.delete()
     audit_record(
         action="member.remove", tenant=tenant, user=user, target_kind="user", target_id=username
     )

@@ -1,4 +1,8 @@
-"""The tenant's audit log: filter, page, export. Admins only; nothing here can change it."""
+"""The audit log: filter, page, export. Nothing here can change it.
+
+A tenant's admins read its events at /t/<slug>/audit/; staff superusers read the events that
+belong to no tenant (failed logins, lockouts, logins of users without tenants) at /audit/.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,15 @@ from datetime import datetime, time
 from typing import Any
 
 from django import forms
+from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 
+from faceadmin.faceapi.lookup_audit import match_token
 from faceadmin.tenants.access import TenantRequest, tenant_view
 from faceadmin.tenants.models import AuditEvent, Role, Tenant
 
@@ -35,6 +41,11 @@ class AuditFilterForm(forms.Form):
     user = forms.CharField(required=False, label="User")
     action = forms.CharField(required=False, label="Action", help_text="e.g. person.create or key.")
     target = forms.CharField(required=False, label="Target id or kind")
+    person = forms.CharField(
+        required=False,
+        label="Person or face id",
+        help_text="Lookups that returned it: who searched for this person.",
+    )
     outcome = forms.ChoiceField(
         required=False,
         choices=[("", "Any"), ("ok", "ok"), ("error", "Errors only")],
@@ -51,9 +62,14 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-def audit_events(*, tenant: Tenant, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
-    """Selector: the tenant's events matching the (cleaned) filters, newest first."""
-    events = AuditEvent.objects.filter(tenant=tenant)
+def audit_events(*, tenant: Tenant | None, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
+    """Selector: the tenant's events (with None: the events of no tenant) matching the
+    (cleaned) filters, newest first."""
+    events = (
+        AuditEvent.objects.filter(tenant=tenant)
+        if tenant is not None
+        else AuditEvent.objects.filter(tenant__isnull=True)
+    )
     if filters.get("user"):
         events = events.filter(username__icontains=filters["user"])
     if filters.get("action"):
@@ -61,6 +77,12 @@ def audit_events(*, tenant: Tenant, filters: dict[str, Any]) -> QuerySet[AuditEv
     if filters.get("target"):
         target = str(filters["target"])
         events = events.filter(target_id__icontains=target) | events.filter(target_kind=target)
+    if filters.get("person"):
+        person = str(filters["person"]).strip()
+        events = events.filter(
+            Q(reason__contains=match_token("person", person))
+            | Q(reason__contains=match_token("face", person))
+        )
     if filters.get("outcome") == "ok":
         events = events.filter(outcome="ok")
     elif filters.get("outcome") == "error":
@@ -73,18 +95,38 @@ def audit_events(*, tenant: Tenant, filters: dict[str, Any]) -> QuerySet[AuditEv
     return events.order_by("-created_at", "-id")
 
 
-@tenant_view(Role.ADMIN)
-def audit_log(request: TenantRequest) -> HttpResponse:
+def _render_log(request: HttpRequest, tenant: Tenant | None, urls: dict[str, str]) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = audit_events(tenant=request.tenant, filters=filters)
+    events = audit_events(tenant=tenant, filters=filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    if request.htmx:
+    context = {"form": form, "page": page, "query": query.urlencode(), **urls}
+    if getattr(request, "htmx", False):
         return render(request, "dashboard/audit.html#results", context)
     return render(request, "dashboard/audit.html", context)
+
+
+@tenant_view(Role.ADMIN)
+def audit_log(request: TenantRequest) -> HttpResponse:
+    slug = request.tenant.slug
+    urls = {
+        "audit_url": reverse("dashboard:audit", args=[slug]),
+        "export_url": reverse("dashboard:audit_export", args=[slug]),
+    }
+    return _render_log(request, request.tenant, urls)
+
+
+@login_required
+@user_passes_test(lambda u: u.is_superuser)
+def server_audit_log(request: HttpRequest) -> HttpResponse:
+    """Events of no tenant: failed logins, lockouts, logins of users without a tenant."""
+    urls = {
+        "audit_url": reverse("dashboard:server_audit"),
+        "export_url": reverse("dashboard:server_audit_export"),
+    }
+    return _render_log(request, None, urls)
 
 
 class _Echo:
@@ -94,10 +136,20 @@ class _Echo:
 
 @tenant_view(Role.ADMIN)
 def audit_export(request: TenantRequest) -> StreamingHttpResponse:
+    return _export(request, request.tenant, request.tenant.slug)
+
+
+@login_required
+@user_passes_test(lambda u: u.is_superuser)
+def server_audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    return _export(request, None, "server")
+
+
+def _export(request: HttpRequest, tenant: Tenant | None, name: str) -> StreamingHttpResponse:
     """CSV of the filtered events, streamed row by row (100,000 rows never sit in memory)."""
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = audit_events(tenant=request.tenant, filters=filters)
+    events = audit_events(tenant=tenant, filters=filters)
     writer = csv.writer(_Echo())
 
     def rows() -> Iterator[str]:
@@ -109,18 +161,22 @@ def audit_export(request: TenantRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(
         rows(),
         content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="audit-{request.tenant.slug}-{stamp}.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="audit-{name}-{stamp}.csv"'},
     )
 
 
 def _csv_safe(value: str) -> str:
-    """Keep spreadsheet apps from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@"} else value
+    """Keep spreadsheet apps from running a cell as a formula (CSV injection). Tab and CR
+    count too: some spreadsheet apps skip them and read the formula behind (OWASP)."""
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
+
+
+_FORMULA_STARTS = frozenset({"=", "+", "-", "@", "\t", "\r"})
 
 
 urlpatterns = [
     path("t/<slug:slug>/audit/", audit_log, name="audit"),
     path("t/<slug:slug>/audit/export.csv", audit_export, name="audit_export"),
+    path("audit/", server_audit_log, name="server_audit"),
+    path("audit/export.csv", server_audit_export, name="server_audit_export"),
 ]

@@ -141,6 +141,7 @@ def lookup(request: TenantRequest) -> HttpResponse:
                 "identification",
                 lambda: photo_identify(
                     tenant=request.tenant,
+                    user=request.user,
                     photo=data["picture"],
                     settings=form.detect_settings(),
                     group_refs=form.group_refs(),
@@ -156,7 +157,10 @@ def lookup(request: TenantRequest) -> HttpResponse:
                 context,
                 "detection",
                 lambda: photo_detect(
-                    tenant=request.tenant, photo=data["picture"], settings=form.detect_settings()
+                    tenant=request.tenant,
+                    user=request.user,
+                    photo=data["picture"],
+                    settings=form.detect_settings(),
                 ),
             )
     return _respond(request, PAGE, context, form_ok=not form.errors and refused is None)
@@ -244,6 +248,7 @@ def lookup_verify(request: TenantRequest) -> HttpResponse:
             "verification",
             lambda: photo_verify(
                 tenant=request.tenant,
+                user=request.user,
                 settings=form.detect_settings(),
                 first=data["picture"],
                 first_face=data["target1"],
@@ -277,6 +282,7 @@ def lookup_similar(request: TenantRequest) -> HttpResponse:
             "search",
             lambda: photo_find_similar(
                 tenant=request.tenant,
+                user=request.user,
                 photo=data["picture"],
                 settings=form.detect_settings(),
                 face_list=data["list_ref"],
@@ -314,6 +320,7 @@ def lookup_group(request: TenantRequest) -> HttpResponse:
                 "grouping",
                 lambda: photo_group(
                     tenant=request.tenant,
+                    user=request.user,
                     photos=data["pictures"],
                     settings=form.detect_settings(),
                 ),
@@ -394,6 +401,7 @@ def _gallery_lookup(request: TenantRequest) -> HttpResponse:
                 "identification",
                 lambda: photo_identify_in_gallery(
                     tenant=request.tenant,
+                    user=request.user,
                     photo=data["picture"],
                     gallery=data.get("gallery") or None,
                     threshold=data["threshold"],
@@ -406,7 +414,9 @@ def _gallery_lookup(request: TenantRequest) -> HttpResponse:
             _run(
                 context,
                 "detection",
-                lambda: photo_detect_faces(tenant=request.tenant, photo=data["picture"]),
+                lambda: photo_detect_faces(
+                    tenant=request.tenant, user=request.user, photo=data["picture"]
+                ),
             )
     return _respond(request, PAGE, context, form_ok=not form.errors and refused is None)
 
@@ -454,6 +464,7 @@ def _gallery_verify(request: TenantRequest) -> HttpResponse:
             "verification",
             lambda: photo_verify_faces(
                 tenant=request.tenant,
+                user=request.user,
                 first=data["picture"],
                 second=data["picture2"],
                 threshold=data["threshold"],

@@ -88,14 +88,18 @@ def tenant_key_test(request: TenantRequest) -> HttpResponse:
 def tenant_members(request: TenantRequest) -> HttpResponse:
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        tenant_services.member_add(
-            tenant=request.tenant,
-            user=request.user,
-            username=form.cleaned_data["username"],
-            role=form.cleaned_data["role"],
-        )
-        messages.success(request, f"{form.cleaned_data['username']} was added.")
-        return redirect("dashboard:tenant_members", request.tenant.slug)
+        try:
+            tenant_services.member_add(
+                tenant=request.tenant,
+                user=request.user,
+                username=form.cleaned_data["username"],
+                role=form.cleaned_data["role"],
+            )
+        except tenant_services.MemberError as exc:
+            form.add_error("username", str(exc))
+        else:
+            messages.success(request, f"{form.cleaned_data['username']} was added.")
+            return redirect("dashboard:tenant_members", request.tenant.slug)
     members = Membership.objects.filter(tenant=request.tenant).select_related("user")
     return render(
         request,
@@ -114,13 +118,17 @@ def tenant_member_role(request: TenantRequest, membership_id: int) -> HttpRespon
         if membership.pk == request.membership.pk and form.cleaned_data["role"] != Role.ADMIN:
             messages.error(request, "You cannot lower your own role; ask another admin.")
         else:
-            tenant_services.member_set_role(
-                tenant=request.tenant,
-                user=request.user,
-                membership=membership,
-                role=form.cleaned_data["role"],
-            )
-            messages.success(request, f"{membership.user} is now {form.cleaned_data['role']}.")
+            try:
+                tenant_services.member_set_role(
+                    tenant=request.tenant,
+                    user=request.user,
+                    membership=membership,
+                    role=form.cleaned_data["role"],
+                )
+            except tenant_services.MemberError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"{membership.user} is now {form.cleaned_data['role']}.")
     return redirect("dashboard:tenant_members", request.tenant.slug)
 
 
@@ -131,10 +139,14 @@ def tenant_member_remove(request: TenantRequest, membership_id: int) -> HttpResp
     if membership.pk == request.membership.pk:
         messages.error(request, "You cannot remove yourself; ask another admin.")
     else:
-        tenant_services.member_remove(
-            tenant=request.tenant, user=request.user, membership=membership
-        )
-        messages.success(request, f"{membership.user} was removed from {request.tenant}.")
+        try:
+            tenant_services.member_remove(
+                tenant=request.tenant, user=request.user, membership=membership
+            )
+        except tenant_services.MemberError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{membership.user} was removed from {request.tenant}.")
     return redirect("dashboard:tenant_members", request.tenant.slug)
 
 
@@ -142,15 +154,22 @@ def tenant_member_remove(request: TenantRequest, membership_id: int) -> HttpResp
 def tenant_settings(request: TenantRequest) -> HttpResponse:
     form = TenantSettingsForm(request.POST or None, instance=request.tenant)
     if request.method == "POST" and form.is_valid():
-        tenant_services.tenant_update(
-            tenant=request.tenant,
-            user=request.user,
-            name=form.cleaned_data["name"],
-            provider=form.cleaned_data["provider"],
-            endpoint_url=form.cleaned_data["endpoint_url"],
-        )
-        messages.success(request, "Settings saved.")
-        return redirect("dashboard:tenant_settings", request.tenant.slug)
+        data = form.cleaned_data
+        try:
+            tenant_services.tenant_update(
+                tenant=request.tenant,
+                user=request.user,
+                name=data["name"],
+                provider=data["provider"],
+                endpoint_url=data["endpoint_url"],
+                primary_key=data["primary_key"],
+                secondary_key=data["secondary_key"],
+            )
+        except tenant_services.KeysRequired as exc:
+            form.add_error("primary_key", str(exc))
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("dashboard:tenant_settings", request.tenant.slug)
     return render(
         request,
         "dashboard/tenant_settings.html",

@@ -19,19 +19,24 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.created: list[str] = []
         with transaction.atomic():
             admin, password = self._admin()
             tenant = self._local_tenant(admin)
-            Membership.objects.get_or_create(
+            _, joined = Membership.objects.get_or_create(
                 user=admin, tenant=tenant, defaults={"role": Role.ADMIN}
             )
+            if joined:
+                self.created.append(f"made {admin.get_username()} admin of {tenant.name}")
+        for line in self.created:
+            self.stdout.write(f"Created: {line}.")
         if password:
-            self.stdout.write(self.style.SUCCESS("Created the admin user. Log in with:"))
+            self.stdout.write(self.style.SUCCESS("Log in as the new admin user with:"))
             self.stdout.write(f"  username: {admin.get_username()}")
             self.stdout.write(f"  password: {password}")
             self.stdout.write("  (shown once; change it under /admin/)")
-        else:
-            self.stdout.write("Bootstrap: everything was already in place.")
+        if not self.created:
+            self.stdout.write("Bootstrap: everything was already in place; nothing created.")
 
     def _admin(self) -> tuple[Any, str]:
         users = get_user_model()
@@ -46,10 +51,8 @@ class Command(BaseCommand):
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or secrets.token_urlsafe(12)
         user = users.objects.create_superuser(username=username, email="", password=password)
         shown = "" if os.environ.get("DJANGO_SUPERUSER_PASSWORD") else password
-        if not shown:
-            self.stdout.write(
-                f"Created admin user {username!r} with the password from the environment."
-            )
+        source = "a random password, shown below" if shown else "the password from the environment"
+        self.created.append(f"admin user {username!r} (superuser) with {source}")
         return user, shown
 
     def _local_tenant(self, admin: Any) -> Tenant:
@@ -60,7 +63,11 @@ class Command(BaseCommand):
         from faceadmin.engine.accounts import account_create
 
         account, key = account_create(name="local-engine")
-        self.stdout.write(f"Created embedded-engine account {account.pk}.")
+        self.created.append(f"embedded-engine account {account.pk} (name local-engine) and its key")
+        self.created.append(
+            f"tenant 'Local engine' (/t/{LOCAL_SLUG}/, embedded engine) with "
+            f"{admin.get_username()} as its admin"
+        )
         return tenant_create(
             name="Local engine",
             slug=LOCAL_SLUG,
