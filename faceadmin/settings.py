@@ -153,6 +153,9 @@ SECURE_PROXY_SSL_HEADER = (
 
 # Photos uploaded to the dashboard can be large; Azure accepts up to 6 MB per image.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 7 * 1024 * 1024
+# Photo grouping takes up to 1,000 photos in one upload (Azure groups up to 1,000 faceIds);
+# a request that large is spooled to temporary files, not held in memory.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 
 # --- faceadmin -------------------------------------------------------------------------
 
@@ -180,6 +183,10 @@ FACEADMIN_ENGINE_TRAINING_WORKERS = env.int("FACEADMIN_ENGINE_TRAINING_WORKERS",
 FACEADMIN_ENGINE_TRAINING_STALE_SECONDS = env.float(
     "FACEADMIN_ENGINE_TRAINING_STALE_SECONDS", default=30.0
 )
+# CPU-heavy recognition sections (decode + detect + descriptors, index builds) running at once
+# per process; the rest wait, cheap calls never do. 0 = the cores (gunicorn.conf.py sets
+# cores // workers for the web workers). See faceadmin/engine/heavy.py.
+FACEADMIN_ENGINE_HEAVY_SLOTS = env.int("FACEADMIN_ENGINE_HEAVY_SLOTS", default=0)
 # Threads numpy's OpenBLAS may use per call (see faceadmin/engine/blas.py).
 FACEADMIN_ENGINE_BLAS_THREADS = env.int("FACEADMIN_ENGINE_BLAS_THREADS", default=1)
 
@@ -194,6 +201,11 @@ TASKS = {
 }
 # A running job whose worker has not reported for this long reads as failed (retry resumes it).
 FACEADMIN_JOBS_STALE_SECONDS = env.float("FACEADMIN_JOBS_STALE_SECONDS", default=60.0)
+# An ended job's files (a failed job's uploaded inputs kept for Retry, a grouping's face crops
+# and thumbnails) are removed this long after it ended (faceadmin/jobs/retention.py).
+FACEADMIN_JOBS_FILES_RETENTION_HOURS = env.float(
+    "FACEADMIN_JOBS_FILES_RETENTION_HOURS", default=24.0
+)
 
 LOGGING = {
     "version": 1,
