@@ -174,6 +174,9 @@ def group_photos(ctx: JobContext) -> dict[str, Any]:
     def cluster(number: int, ids: Sequence[str]) -> dict[str, Any]:
         return {"number": number, "faces": [faces[i] for i in ids if i in faces]}
 
+    ctx.progress(
+        message=f"Grouped {len(where)} faces into {len(result.groups)} clusters", force=True
+    )
     return {
         "photos": len(files),
         "faces": len(where),
