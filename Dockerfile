@@ -25,7 +25,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     DATABASE_URL=sqlite:////data/db.sqlite3
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY faceadmin ./faceadmin
 COPY templates ./templates
 COPY static ./static
@@ -37,7 +37,11 @@ RUN SECRET_KEY=collectstatic-only \
 USER faceadmin
 VOLUME ["/data"]
 EXPOSE 8000
+# One image, two roles (the Procfile's): this CMD is the web process; run the job worker from
+# the same image with `python manage.py db_worker --no-reload` (see compose.example.yaml).
 # Required at run time: SECRET_KEY, FACEADMIN_KEY_ENCRYPTION_KEYS, ALLOWED_HOSTS (DATABASE_URL
-# defaults to SQLite on the /data volume). Threads share one copy of the dlib models per
-# worker process. Migrations run at start, so a fresh volume works at once.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn faceadmin.wsgi:application --bind 0.0.0.0:8000 --worker-class gthread --workers ${GUNICORN_WORKERS:-2} --threads ${GUNICORN_THREADS:-8} --timeout 120 --access-logfile -"]
+# defaults to SQLite on the /data volume, which web and worker then share). gunicorn reads
+# gunicorn.conf.py (GUNICORN_WORKERS / _THREADS / _TIMEOUT); threads share one copy of the dlib
+# models per worker process. Migrations run at start, so a fresh volume works at once.
+ENV GUNICORN_BIND=0.0.0.0:8000
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn -c gunicorn.conf.py"]
