@@ -15,7 +15,12 @@ wsgi_app = "faceadmin.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# Many threads, few of them busy: a heavy request waits for its slot while holding a thread,
+# and with 8 threads a burst of add-faces took them all, so identify queued behind them
+# (bench/mixed_load.py: identify p50 2.4 s with 8 threads, 0.1 s with 32). Each thread may
+# keep a database connection (CONN_MAX_AGE): workers x threads must fit PostgreSQL's
+# max_connections (100 by default) with the job workers.
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 20
 keepalive = 5
