@@ -180,6 +180,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--port", type=int, default=8450)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/jobs_bench")
+    parser.add_argument(
+        "--heavy-slots",
+        type=int,
+        default=0,
+        help="FACEADMIN_ENGINE_HEAVY_SLOTS per web worker (default: as shipped, cores // workers;"
+        " a large number compares against no bound)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="faceadmin-mixed-"))
@@ -195,6 +202,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("FACEADMIN_ENGINE_HEAVY_SLOTS", None)  # as shipped: gunicorn.conf.py decides
+    if args.heavy_slots:
+        env["FACEADMIN_ENGINE_HEAVY_SLOTS"] = str(args.heavy_slots)
     if args.database_url.startswith("postgres"):
         recreate_database(args.database_url)
     manage(env, "migrate", "--noinput")
@@ -270,7 +279,8 @@ def main() -> None:
         identify, add = out["identify"], out["add"]
         cores = len(os.sched_getaffinity(0))
         print(
-            f"\nmixed load: {args.clients} clients for {wall:.1f} s, gunicorn.conf.py as shipped, "
+            f"\nmixed load: {args.clients} clients for {wall:.1f} s, gunicorn.conf.py "
+            f"(heavy slots per worker: {args.heavy_slots or 'as shipped'}), "
             f"{cores} cores, {args.database_url.split(':', 1)[0]}"
         )
         print(f"{'measure':<32} {'result':>12}  target")
