@@ -37,9 +37,13 @@ RUN SECRET_KEY=collectstatic-only \
 USER faceadmin
 VOLUME ["/data"]
 EXPOSE 8000
+# One image, two roles (the Procfile's): this CMD is the web process; run the job worker from
+# the same image with `python manage.py db_worker --no-reload` (see compose.example.yaml).
 # Required at run time: SECRET_KEY, FACEADMIN_KEY_ENCRYPTION_KEYS, ALLOWED_HOSTS (DATABASE_URL
-# defaults to SQLite on the /data volume). gunicorn.conf.py holds the server settings (gthread
-# workers whose threads share one copy of the dlib models; GUNICORN_WORKERS / GUNICORN_THREADS
-# override them) and the worker that, with faceadmin/serving.py, bounds slow request bodies.
-# Migrations run at start, so a fresh volume works at once.
+# defaults to SQLite on the /data volume, which web and worker then share). gunicorn.conf.py
+# holds the server settings (gthread workers whose threads share one copy of the dlib models;
+# GUNICORN_WORKERS / _THREADS / _TIMEOUT override them) and the worker that, with
+# faceadmin/serving.py, bounds slow request bodies. Migrations run at start, so a fresh volume
+# works at once.
+ENV GUNICORN_BIND=0.0.0.0:8000
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn -c gunicorn.conf.py"]

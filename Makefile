@@ -12,11 +12,12 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 $$HOME/.pyenv/versio
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: help install run test check lint typecheck pytest fmt bench chromium migrate
+.PHONY: help install run dev test check lint typecheck pytest fmt bench chromium migrate
 
 help:
-	@echo "make run     install, migrate, bootstrap and serve on http://$(HOST):$(PORT)"
+	@echo "make run     install, migrate, bootstrap, serve (gunicorn + job worker) on http://$(HOST):$(PORT)"
 	@echo "make test    install what tests need, then ruff, mypy and pytest (browser tests too)"
+	@echo "make dev     the same with Django's development server (auto-reload) + a job worker"
 	@echo "make install / check / fmt / bench"
 
 $(VENV)/.installed: pyproject.toml
@@ -40,12 +41,21 @@ install: $(VENV)/.installed
 migrate: install .env
 	$(PY) manage.py migrate --noinput
 
+# Production topology on one machine: gunicorn (gunicorn.conf.py) + a job worker, both from
+# the Procfile under honcho; Ctrl-C stops them all.
 run: migrate
 	$(PY) manage.py bootstrap
 	$(PY) manage.py retention --enqueue
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@echo "faceadmin: http://$(HOST):$(PORT)/"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "faceadmin: http://$(HOST):$(PORT)/ (gunicorn + job worker; Ctrl-C stops both)"
+	PATH="$(abspath $(VENV))/bin:$$PATH" GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+# For developers: Django's development server (auto-reload) and a reloading job worker.
+dev: migrate
+	$(PY) manage.py bootstrap
+	$(PY) manage.py retention --enqueue
+	@echo "faceadmin (development server): http://$(HOST):$(PORT)/"
+	PATH="$(abspath $(VENV))/bin:$$PATH" HOST=$(HOST) DEBUG=$${DEBUG:-True} $(VENV)/bin/honcho start -p $(PORT) -f Procfile.dev
 
 # Playwright drives Debian's Chromium; nothing downloads a browser of its own.
 chromium:

@@ -206,6 +206,9 @@ SECURE_CSP = {
 
 # Photos uploaded to the dashboard can be large; Azure accepts up to 6 MB per image.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 7 * 1024 * 1024
+# Photo grouping takes up to 1,000 photos in one upload (Azure groups up to 1,000 faceIds);
+# a request that large is spooled to temporary files, not held in memory.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 
 # --- faceadmin -------------------------------------------------------------------------
 
@@ -237,6 +240,10 @@ FACEADMIN_ENGINE_TRAINING_WORKERS = env.int("FACEADMIN_ENGINE_TRAINING_WORKERS",
 FACEADMIN_ENGINE_TRAINING_STALE_SECONDS = env.float(
     "FACEADMIN_ENGINE_TRAINING_STALE_SECONDS", default=30.0
 )
+# CPU-heavy recognition sections (decode + detect + descriptors, index builds) running at once
+# per process; the rest wait, cheap calls never do. 0 = the cores (gunicorn.conf.py sets
+# cores // workers for the web workers). See faceadmin/engine/heavy.py.
+FACEADMIN_ENGINE_HEAVY_SLOTS = env.int("FACEADMIN_ENGINE_HEAVY_SLOTS", default=0)
 # Threads numpy's OpenBLAS may use per call (see faceadmin/engine/blas.py).
 FACEADMIN_ENGINE_BLAS_THREADS = env.int("FACEADMIN_ENGINE_BLAS_THREADS", default=1)
 
@@ -257,7 +264,12 @@ FACEADMIN_JOBS_STALE_SECONDS = env.float("FACEADMIN_JOBS_STALE_SECONDS", default
 # stalled uploads cannot take every thread. Keep it below gunicorn's threads.
 FACEADMIN_REQUEST_BODY_TIMEOUT = env.float("FACEADMIN_REQUEST_BODY_TIMEOUT", default=10.0)
 FACEADMIN_REQUEST_BODY_READERS = env.int(
-    "FACEADMIN_REQUEST_BODY_READERS", default=max(1, env.int("GUNICORN_THREADS", default=8) // 2)
+    "FACEADMIN_REQUEST_BODY_READERS", default=max(1, env.int("GUNICORN_THREADS", default=32) // 2)
+)
+# An ended job's files (a failed job's uploaded inputs kept for Retry, a grouping's face crops
+# and thumbnails) are removed this long after it ended (faceadmin/jobs/retention.py).
+FACEADMIN_JOBS_FILES_RETENTION_HOURS = env.float(
+    "FACEADMIN_JOBS_FILES_RETENTION_HOURS", default=24.0
 )
 
 LOGGING = {

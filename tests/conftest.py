@@ -186,3 +186,27 @@ def drain_job_queue(max_tasks: int | None = None) -> None:
 @pytest.fixture
 def run_jobs(transactional_db: None) -> Any:
     return drain_job_queue
+
+
+@pytest.fixture
+def job_worker(transactional_db: None) -> Iterator[None]:
+    """A worker for live-server tests: the real db_worker loop (batch runs) in a thread."""
+    import threading
+
+    from django.db import connections
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        try:
+            while not stop.is_set():
+                drain_job_queue()
+                stop.wait(0.2)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=loop, name="test-job-worker", daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=300)

@@ -13,9 +13,9 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from faceadmin.faceapi.grouping import MAX_JOB_PHOTOS
 from faceadmin.faceapi.lookup import (
     DETECTION_MODELS,
-    MAX_GROUP_PHOTOS,
     MAX_IMAGE_BYTES,
     RECOGNITION_MODELS,
     DetectSettings,
@@ -280,10 +280,15 @@ class MultipleFileField(forms.FileField):
 
 
 class GroupForm(ModelsMixin):
+    """Up to 1,000 photos for a grouping job. Only sizes are checked here: the files go
+    to the job's inputs as they are, and the job reports a photo it cannot read."""
+
     photos = MultipleFileField(
         required=False,
         label="Photos",
-        help_text=f"Up to {MAX_GROUP_PHOTOS} photos, 6 MB each. They are not stored.",
+        help_text=(
+            f"Up to {MAX_JOB_PHOTOS:,} photos, 6 MB each. They are deleted when the job ends."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -292,19 +297,23 @@ class GroupForm(ModelsMixin):
         if not uploads:
             self.add_error("photos", "Choose the photos to group.")
             return data
-        if len(uploads) > MAX_GROUP_PHOTOS:
+        if len(uploads) > MAX_JOB_PHOTOS:
             self.add_error(
                 "photos",
-                f"Group at most {MAX_GROUP_PHOTOS} photos at once ({len(uploads)} chosen).",
+                f"Group at most {MAX_JOB_PHOTOS:,} photos at once ({len(uploads)} chosen).",
             )
             return data
-        pictures, problems = [], []
+        kept, problems = [], []
         for upload in uploads:
-            try:
-                pictures.append(read_photo(upload))
-            except forms.ValidationError as exc:
-                problems.extend(exc.messages)
-        data["pictures"], data["problems"] = pictures, problems
+            name = upload.name or "photo"
+            if (upload.size or 0) > MAX_IMAGE_BYTES:
+                problems.append(
+                    f"{name} is {(upload.size or 0) / 1024 / 1024:.1f} MB; "
+                    "photos can be at most 6 MB."
+                )
+            else:
+                kept.append((name, upload))
+        data["uploads"], data["problems"] = kept, problems
         return data
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from django.utils import timezone
 
 from faceadmin.engine import errors, recognition, validation
+from faceadmin.engine.heavy import heavy_work
 from faceadmin.engine.models import (
     Account,
     DetectedFace,
@@ -143,14 +144,15 @@ def clip(rect: Rect, width: int, height: int) -> Rect:
 def face_detect(
     *, account: Account, image: bytes, options: DetectOptions
 ) -> list[DetectedFaceResult]:
-    decoded = decode(image)
-    faces = recognition.detect_faces(
-        decoded,
-        landmarks=options.return_landmarks,
-        descriptors=options.return_face_id,
-        attributes=options.attributes,
-        max_faces=MAX_FACES,
-    )
+    with heavy_work():
+        decoded = decode(image)
+        faces = recognition.detect_faces(
+            decoded,
+            landmarks=options.return_landmarks,
+            descriptors=options.return_face_id,
+            attributes=options.attributes,
+            max_faces=MAX_FACES,
+        )
     face_ids: list[uuid.UUID | None] = [None] * len(faces)
     if options.return_face_id and faces:
         stored = detected_faces_store(
@@ -250,15 +252,16 @@ class EnrollmentFace:
 
 def enrollment_face(*, image: bytes, target: tuple[int, int, int, int] | None) -> EnrollmentFace:
     """The single face of a photo, or the detected face best overlapping `targetFace`."""
-    decoded = decode(image)
-    if target is not None:
-        left, top, width, height = target
-        if left + width > decoded.width or top + height > decoded.height:
-            raise errors.bad_argument("Invalid argument targetFace: it lies outside the image.")
-    # Descriptors come with detection: dlib's own box and shape, computed once per face
-    # (describing a clamped box again would repeat the shape prediction and, for a face
-    # cut by the image's edge, describe a different box).
-    faces = recognition.detect_faces(decoded, descriptors=True, max_faces=MAX_FACES)
+    with heavy_work():
+        decoded = decode(image)
+        if target is not None:
+            left, top, width, height = target
+            if left + width > decoded.width or top + height > decoded.height:
+                raise errors.bad_argument("Invalid argument targetFace: it lies outside the image.")
+        # Descriptors come with detection: dlib's own box and shape, computed once per face
+        # (describing a clamped box again would repeat the shape prediction and, for a face
+        # cut by the image's edge, describe a different box).
+        faces = recognition.detect_faces(decoded, descriptors=True, max_faces=MAX_FACES)
     if target is None:
         if not faces:
             raise errors.invalid_image("No face detected in the image.")

@@ -39,6 +39,7 @@ from django.utils import timezone
 from faceadmin.engine import index as search
 from faceadmin.engine import jobs
 from faceadmin.engine.errors import Kind
+from faceadmin.engine.heavy import heavy_work
 from faceadmin.engine.jobs import ACTIVE, boot_id
 from faceadmin.engine.models import (
     DESCRIPTOR_DTYPE,
@@ -167,7 +168,8 @@ def _train(pk: int, version: int) -> None:
     if arrays is None:
         _finish(pk, version, TrainingStatus.FAILED, _empty_message(collection))
         return
-    trained = index_build(*arrays)
+    with heavy_work():
+        trained = index_build(*arrays)
     del arrays
     path = matrix_path(collection, version)
     index_save(trained, path)

@@ -11,22 +11,28 @@ cannot be checked as probes and are reported as such; they still show up as the 
 side of a pair, because the search runs over the whole list. A large face list is searched
 as of its last training, so faces added since then are only found as probes.
 
-It costs two calls per face with an original, so it runs in a background thread and the page
-polls the scan's progress.
+It costs two calls per face with an original, so it runs as a background job
+(`duplicate_scan`, run by a `manage.py db_worker`) and the page polls the scan's progress.
+Each face checked is a recorded step: a retried scan (after a worker died) checks only the
+faces it had not checked yet. The scan row keeps the result the face list page shows.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.collections import DETECTION_MODEL, _client, collection_get, face_list_faces
+from faceadmin.faceapi.collections import (
+    DETECTION_MODEL,
+    KIND_SLUGS,
+    _client,
+    collection_get,
+    face_list_faces,
+)
 from faceadmin.faceapi.errors import (
     FaceApiError,
     NotTrainedError,
@@ -36,10 +42,16 @@ from faceadmin.faceapi.errors import (
 )
 from faceadmin.faceapi.models import DuplicateScan, ScanStatus
 from faceadmin.faceapi.types import CollectionKind, FaceRectangle
+from faceadmin.jobs.models import FINISHED_STATUSES, Job
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
 
+if TYPE_CHECKING:
+    from faceadmin.jobs.runner import JobContext
+
 logger = logging.getLogger(__name__)
+
+KIND = "duplicate_scan"
 
 DEFAULT_THRESHOLD = 0.7
 MAX_CANDIDATES = 50
@@ -61,8 +73,30 @@ def duplicate_scan_get(*, tenant: Tenant, scan_id: Any) -> DuplicateScan | None:
     return DuplicateScan.objects.filter(tenant=tenant, pk=scan_id).first()
 
 
+def duplicate_scan_job(scan: DuplicateScan) -> Job | None:
+    """The job running (or that ran) this scan."""
+    return (
+        Job.objects.filter(tenant_id=scan.tenant_id, kind=KIND, params__scan_id=str(scan.pk))
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def duplicate_scan_is_stale(scan: DuplicateScan) -> bool:
-    return scan.is_running and timezone.now() - scan.updated_at > STALE_AFTER
+    """A running scan nobody runs any more: its job ended (a worker died, an operator
+    cancelled it) without finishing it, or it has not moved for a long time."""
+    if not scan.is_running:
+        return False
+    if timezone.now() - scan.updated_at > STALE_AFTER:
+        return True
+    job = duplicate_scan_job(scan)
+    if job is None:
+        return False
+    from faceadmin.jobs.runner import mark_stale
+
+    mark_stale(Job.objects.filter(pk=job.pk))
+    job.refresh_from_db(fields=["status"])
+    return job.status in FINISHED_STATUSES
 
 
 def duplicate_scan_start(
@@ -74,7 +108,9 @@ def duplicate_scan_start(
     threshold: float = DEFAULT_THRESHOLD,
     background: bool = True,
 ) -> DuplicateScan:
-    """Create a scan and run it (in a thread once this transaction commits, by default)."""
+    """Create a scan and queue its job (or, with `background=False`, run it here)."""
+    from faceadmin.jobs.services import job_create
+
     scan = DuplicateScan.objects.create(
         tenant=tenant,
         kind=kind.value,
@@ -91,26 +127,17 @@ def duplicate_scan_start(
         reason=f"threshold {threshold:.2f}",
     )
     if background:
-        transaction.on_commit(lambda: _start_thread(scan.pk))
+        job_create(
+            tenant=tenant,
+            user=user,
+            kind=KIND,
+            title=f"Find duplicates in {list_id} (threshold {threshold:.2f})",
+            params={"scan_id": str(scan.pk)},
+        )
     else:
         duplicate_scan_run(scan.pk)
         scan.refresh_from_db()
     return scan
-
-
-def _start_thread(scan_id: Any) -> None:
-    threading.Thread(
-        target=_run_in_thread, args=(scan_id,), name=f"duplicates-{scan_id}", daemon=True
-    ).start()
-
-
-def _run_in_thread(scan_id: Any) -> None:
-    # A fresh thread gets its own connection; drop it at the end so none leaks.
-    close_old_connections()
-    try:
-        duplicate_scan_run(scan_id)
-    finally:
-        connection.close()
 
 
 def _overlap(a: FaceRectangle, b: FaceRectangle) -> float:
@@ -124,18 +151,14 @@ def _overlap(a: FaceRectangle, b: FaceRectangle) -> float:
 
 
 def duplicate_scan_run(scan_id: Any) -> None:
-    """The scan itself. Records progress after every face; never raises.
-
-    It may run inside the caller's request and transaction, so it never touches the
-    connection's lifecycle itself (the thread wrapper does).
-    """
+    """The scan in the caller's thread. Records progress after every face; never raises."""
     scan = DuplicateScan.objects.select_related("tenant").get(pk=scan_id)
     kind = CollectionKind(scan.kind)
     try:
         _scan(scan, kind)
     except FaceApiError as exc:
         scan.status, scan.error = ScanStatus.FAILED, f"{exc.code}: {exc.message}"
-    except Exception as exc:  # a thread has nobody to raise to: record it
+    except Exception as exc:
         logger.exception("duplicate scan %s failed", scan_id)
         scan.status, scan.error = ScanStatus.FAILED, f"Unexpected error: {exc}"
     else:
@@ -144,7 +167,43 @@ def duplicate_scan_run(scan_id: Any) -> None:
     scan.save()
 
 
-def _scan(scan: DuplicateScan, kind: CollectionKind) -> None:
+def duplicate_scan_handler(ctx: JobContext) -> dict[str, Any]:
+    """The `duplicate_scan` job: the scan, resumable face by face. A failure is recorded on
+    the scan (for the face list page) and raised (for the job page)."""
+    from faceadmin.jobs.runner import JobInterrupted
+
+    scan = DuplicateScan.objects.select_related("tenant").get(pk=ctx.params["scan_id"])
+    kind = CollectionKind(scan.kind)
+    scan.status, scan.error, scan.finished_at = ScanStatus.RUNNING, "", None
+    scan.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    try:
+        _scan(scan, kind, ctx)
+    except JobInterrupted:
+        scan.status, scan.error = ScanStatus.FAILED, "Stopped by an operator."
+        raise
+    except FaceApiError as exc:
+        scan.status, scan.error = ScanStatus.FAILED, f"{exc.code}: {exc.message}"
+        raise
+    except Exception as exc:
+        scan.status, scan.error = ScanStatus.FAILED, f"Unexpected error: {exc}"
+        raise
+    else:
+        scan.status = ScanStatus.SUCCEEDED
+    finally:
+        scan.finished_at = timezone.now()
+        scan.save()
+    return {
+        "scan_id": str(scan.pk),
+        "kind_slug": KIND_SLUGS[kind],
+        "list_id": scan.collection_id,
+        "threshold": scan.threshold,
+        "pairs": len(scan.pairs),
+        "checked": scan.checked,
+        "skipped": len(scan.skipped),
+    }
+
+
+def _scan(scan: DuplicateScan, kind: CollectionKind, ctx: JobContext | None = None) -> None:
     tenant = scan.tenant
     client = _client(tenant)
     model = (
@@ -164,8 +223,11 @@ def _scan(scan: DuplicateScan, kind: CollectionKind) -> None:
             skipped.append({"face": face.persisted_face_id, "reason": "thumbnail only"})
         else:
             probes.append(image)
-    scan.total, scan.skipped = len(probes), skipped
-    scan.save(update_fields=["total", "skipped", "updated_at"])
+    done = ctx.finished_steps() if ctx is not None else {}
+    scan.total, scan.skipped, scan.checked = len(probes), skipped, 0
+    scan.save(update_fields=["total", "skipped", "checked", "updated_at"])
+    if ctx is not None:
+        ctx.progress(done=0, total=len(probes), message="Checking faces", force=True)
 
     scope = (
         {"face_list_id": scan.collection_id}
@@ -174,48 +236,70 @@ def _scan(scan: DuplicateScan, kind: CollectionKind) -> None:
     )
     pairs: dict[tuple[str, str], float] = {}
     for image in probes:
-        try:
-            with image.original.open("rb") as handle:
-                data = handle.read()
-            detected = client.detect_with_stream(
-                image=data, recognition_model=model, detection_model=DETECTION_MODEL
-            )
-            enrolled = image.rectangle
-            best = max(
-                detected,
-                key=lambda d: _overlap(d.rectangle, enrolled) if enrolled else 0.0,
-                default=None,
-            )
-            if (
-                best is None
-                or best.face_id is None
-                or (enrolled is not None and _overlap(best.rectangle, enrolled) < 0.3)
-            ):
-                skipped.append({"face": image.persisted_face_id, "reason": "face not found again"})
-            else:
-                for hit in client.find_similar(
-                    face_id=best.face_id,
-                    max_num_of_candidates_returned=MAX_CANDIDATES,
-                    mode="matchFace",
-                    **scope,
-                ):
-                    other = hit.persisted_face_id
-                    if not other or other == image.persisted_face_id:
-                        continue
-                    if hit.confidence >= scan.threshold:
-                        key = tuple(sorted((image.persisted_face_id, other)))
-                        pair = (key[0], key[1])
-                        pairs[pair] = max(pairs.get(pair, 0.0), hit.confidence)
-        except _FATAL:
-            raise
-        except (FaceApiError, OSError) as exc:
-            reason = exc.code if isinstance(exc, FaceApiError) else "original unreadable"
+        step = done.get(f"face:{image.persisted_face_id}")
+        if step is not None:
+            hits, reason = step.data.get("hits", []), step.data.get("skipped")
+        else:
+            if ctx is not None:
+                ctx.check_control()
+            hits, reason = _probe(client, image, model, scope, scan.threshold)
+            if ctx is not None:
+                ctx.record_step(
+                    f"face:{image.persisted_face_id}", data={"hits": hits, "skipped": reason}
+                )
+        if reason:
             skipped.append({"face": image.persisted_face_id, "reason": reason})
+        for other, confidence in hits:
+            key = tuple(sorted((image.persisted_face_id, other)))
+            pair = (key[0], key[1])
+            pairs[pair] = max(pairs.get(pair, 0.0), confidence)
         scan.checked += 1
         scan.save(update_fields=["checked", "updated_at"])
+        if ctx is not None:
+            ctx.progress(advance=1)
 
     scan.pairs = [
         {"a": a, "b": b, "confidence": round(confidence, 4)}
         for (a, b), confidence in sorted(pairs.items(), key=lambda item: -item[1])
     ]
     scan.skipped = skipped
+
+
+def _probe(
+    client: Any, image: Any, model: str, scope: dict[str, str], threshold: float
+) -> tuple[list[tuple[str, float]], str | None]:
+    """One face searched against the list: its hits above the threshold, or why it could
+    not be checked."""
+    try:
+        with image.original.open("rb") as handle:
+            data = handle.read()
+        detected = client.detect_with_stream(
+            image=data, recognition_model=model, detection_model=DETECTION_MODEL
+        )
+        enrolled = image.rectangle
+        best = max(
+            detected,
+            key=lambda d: _overlap(d.rectangle, enrolled) if enrolled else 0.0,
+            default=None,
+        )
+        if (
+            best is None
+            or best.face_id is None
+            or (enrolled is not None and _overlap(best.rectangle, enrolled) < 0.3)
+        ):
+            return [], "face not found again"
+        hits = []
+        for hit in client.find_similar(
+            face_id=best.face_id,
+            max_num_of_candidates_returned=MAX_CANDIDATES,
+            mode="matchFace",
+            **scope,
+        ):
+            other = hit.persisted_face_id
+            if other and other != image.persisted_face_id and hit.confidence >= threshold:
+                hits.append((other, hit.confidence))
+        return hits, None
+    except _FATAL:
+        raise
+    except (FaceApiError, OSError) as exc:
+        return [], exc.code if isinstance(exc, FaceApiError) else "original unreadable"

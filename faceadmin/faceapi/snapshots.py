@@ -4,7 +4,9 @@ A snapshot copies a collection (persons, faces, training) to the provider's cent
 for 48 hours; any subscription listed in its `applyScope` can apply it as a new collection.
 Both steps are long operations: the provider answers 202 with an operation id at once, and
 the dashboard polls that id. The provider has no call that lists a subscription's
-operations, so every operation faceadmin starts is remembered in `SnapshotOperation`.
+operations, so every operation faceadmin starts is remembered in `SnapshotOperation`; for a
+remote tenant a background job (`snapshot_jobs`) follows it to its end even when no page is
+open.
 
 Which subscription id is "this tenant"? `applyScope` holds subscription ids, but a key does
 not reveal its subscription id on the wire. `tenant_subscription_id` answers, best source
@@ -33,6 +35,7 @@ from django.utils import timezone
 from faceadmin.faceapi.collections import _audited, user_data_or_none
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError
 from faceadmin.faceapi.models import OperationKind, OperationState, SnapshotOperation
+from faceadmin.faceapi.snapshot_jobs import operation_follow
 from faceadmin.faceapi.types import CollectionKind, Snapshot
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Membership, Provider, Role, Tenant
@@ -172,7 +175,7 @@ def snapshot_take(
             apply_scope=scope,
             user_data=user_data_or_none(user_data),
         )
-    return _remember(
+    operation = _remember(
         tenant=tenant,
         user=user,
         operation_id=operation_id,
@@ -180,6 +183,8 @@ def snapshot_take(
         object_type=kind,
         object_id=collection_id,
     )
+    operation_follow(tenant=tenant, user=user, operation=operation)
+    return operation
 
 
 def snapshot_apply(
@@ -219,7 +224,7 @@ def snapshot_apply(
             target_id=snapshot_id,
             reason=f"applied into tenant {tenant.slug} as {kind.value} {collection_id}",
         )
-    return _remember(
+    operation = _remember(
         tenant=tenant,
         user=user,
         operation_id=operation_id,
@@ -229,6 +234,8 @@ def snapshot_apply(
         snapshot_id=snapshot_id,
         source_tenant=source_tenant,
     )
+    operation_follow(tenant=tenant, user=user, operation=operation)
+    return operation
 
 
 def snapshot_update(

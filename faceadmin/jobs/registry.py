@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from faceadmin.jobs.models import Job
     from faceadmin.jobs.runner import JobContext
 
 type JobHandler = Callable[["JobContext"], dict[str, Any] | None]
@@ -28,6 +29,9 @@ class JobKind:
     result_template: str = ""
     # Whether the handler obeys "pause" (resumable at a step boundary).
     pausable: bool = False
+    # Called when the job's files are removed after FACEADMIN_JOBS_FILES_RETENTION_HOURS
+    # (see jobs.retention): drop whatever in `job.result` refers to them or holds personal data.
+    forget: Callable[[Job], None] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -38,7 +42,12 @@ class UnknownJobKind(LookupError):
 
 
 def job_kind(
-    name: str, *, label: str, result_template: str = "", pausable: bool = False
+    name: str,
+    *,
+    label: str,
+    result_template: str = "",
+    pausable: bool = False,
+    forget: Callable[[Job], None] | None = None,
 ) -> Callable[[JobHandler], JobHandler]:
     def register(handler: JobHandler) -> JobHandler:
         _KINDS[name] = JobKind(
@@ -47,6 +56,7 @@ def job_kind(
             handler=handler,
             result_template=result_template,
             pausable=pausable,
+            forget=forget,
         )
         return handler
 

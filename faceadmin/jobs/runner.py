@@ -218,6 +218,15 @@ def _claim(job_id: str, worker: str) -> Job | None:
         return job
 
 
+def _prune_files() -> None:
+    from faceadmin.jobs.retention import job_files_prune
+
+    try:
+        job_files_prune(force=False)
+    except Exception:  # housekeeping must never stop a job from running
+        logger.warning("jobs: could not prune old job files", exc_info=True)
+
+
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -226,6 +235,7 @@ def _describe(exc: BaseException) -> str:
 def execute(job_id: str) -> str:
     """Run one job to an outcome; returns the final status. Called by the task."""
     mark_stale()
+    _prune_files()
     worker = worker_id()
     job = _claim(job_id, worker)
     if job is None:

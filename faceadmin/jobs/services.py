@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from faceadmin.jobs.models import ACTIVE_STATUSES, Job, JobControl, JobStatus
 from faceadmin.jobs.registry import get_kind
+from faceadmin.jobs.retention import job_files_prune
 from faceadmin.jobs.runner import job_workdir, mark_stale
 from faceadmin.jobs.tasks import run_job
 from faceadmin.tenants.audit import audit_record
@@ -162,6 +163,7 @@ def job_delete(*, job: Job, user: User) -> None:
 def job_list(*, tenant: Tenant, status: str = "", kind: str = "") -> QuerySet[Job]:
     jobs = Job.objects.filter(tenant=tenant)
     mark_stale(jobs)
+    job_files_prune(force=False)
     if status == "active":
         jobs = jobs.filter(status__in=ACTIVE_STATUSES)
     elif status:

@@ -113,7 +113,12 @@ def owner(path: str) -> str:
 
 
 def test_group_of_the_shared_photos_gives_one_cluster_per_person(
-    operator_page: Any, live_server: Any, tmp_path: Path, local_tenant: Any, local_members: Any
+    operator_page: Any,
+    live_server: Any,
+    tmp_path: Path,
+    local_tenant: Any,
+    local_members: Any,
+    job_worker: None,
 ) -> None:
     services.collection_create(
         tenant=local_tenant,
@@ -133,8 +138,9 @@ def test_group_of_the_shared_photos_gives_one_cluster_per_person(
     open_lookup(page, live_server, "group/")
     page.set_input_files("#id_photos", files)
     page.get_by_role("button", name="Group the faces").click()
+    # Grouping is a job: the page goes to the job's page, which shows the result when done.
     grouping = page.locator('[data-testid="grouping"]')
-    grouping.wait_for(timeout=60000)
+    grouping.wait_for(timeout=180000)
     people = {owner(p) for p in SHARED}
     assert grouping.get_attribute("data-clusters") == str(len(people)) == "5"
     clusters = page.locator('[data-testid="cluster"]')

@@ -37,3 +37,58 @@ def count_steps(ctx: JobContext) -> dict[str, Any]:
         ctx.record_step(key, data={"i": i})
         ctx.progress(advance=1)
     return {"counted": n}
+
+
+@job_kind("test_enroll", label="Enroll photos (tests)")
+def enroll_photos(ctx: JobContext) -> dict[str, Any]:
+    """Enroll test photos into one person, one step per photo, as a bulk import would.
+
+    A step is recorded "pending" before the face is added (with the step key as the face's
+    userData) and "done" after: a worker killed between the two leaves a pending step, which
+    the retry settles by asking the provider instead of adding the face again."""
+    from faceadmin.faceapi.services import client_for, person_add_face
+    from faceadmin.faceapi.types import CollectionKind
+    from tests.conftest import DATA
+
+    group, person = ctx.params["group"], ctx.params["person"]
+    photos: list[str] = ctx.params["photos"]
+    steps = ctx.finished_steps()
+    done = [key for key, item in steps.items() if item.status == "done"]
+    ctx.progress(done=len(done), total=len(photos), message="Enrolling", force=True)
+    client = client_for(ctx.tenant)
+    for i, photo in enumerate(photos):
+        key = f"photo:{i}"
+        step = steps.get(key)
+        if step is not None and step.status == "done":
+            continue
+        ctx.check_control()
+        if step is not None:  # pending: did the add reach the provider before the kill?
+            enrolled = client.person_group_person_get(person_group_id=group, person_id=person)
+            found = [
+                face_id
+                for face_id in enrolled.persisted_face_ids
+                if client.person_group_person_get_face(
+                    person_group_id=group, person_id=person, persisted_face_id=face_id
+                ).user_data
+                == key
+            ]
+            if found:
+                ctx.record_step(key, data={"face": found[0], "settled": True})
+                ctx.progress(advance=1, force=True)
+                continue
+        ctx.record_step(key, status="pending")
+        face = person_add_face(
+            tenant=ctx.tenant,
+            user=None,
+            kind=CollectionKind.PERSON_GROUP,
+            group_id=group,
+            person_id=person,
+            image=(DATA / photo).read_bytes(),
+            filename=photo,
+            user_data=key,
+        )
+        ctx.record_step(key, data={"face": face.persisted_face_id})
+        RUNS[key] = RUNS.get(key, 0) + 1
+        ctx.progress(advance=1, force=True)
+        time.sleep(float(ctx.params.get("pause", 0)))
+    return {"enrolled": len(photos)}

@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from faceadmin.faceapi import services
+from faceadmin.jobs.models import Job, JobItem
+from faceadmin.jobs.runner import job_workdir
 from faceadmin.tenants.models import Tenant
 from tests.lookup.conftest import PG, photo
 
@@ -228,8 +230,9 @@ def test_verify_shows_the_decision(operator_client: Any) -> None:
     assert 'data-identical="false"' in different
 
 
-def test_group_page_shows_clusters_and_creates_a_person_from_one(
-    operator_client: Any, local_tenant: Tenant, operator: Any
+@pytest.mark.django_db(transaction=True)
+def test_grouping_runs_as_a_job_whose_result_creates_a_person_from_a_cluster(
+    operator_client: Any, local_tenant: Tenant, operator: Any, run_jobs: Any
 ) -> None:
     services.collection_create(
         tenant=local_tenant, user=operator, kind=PG, collection_id="team", name="Team"
@@ -246,11 +249,26 @@ def test_group_page_shows_clusters_and_creates_a_person_from_one(
         {"photos": files, "detection_model": "detection_01", "recognition_model": "recognition_04"},
         **HTMX,
     )
-    html = response.content.decode()
-    assert 'data-clusters="2"' in html
-    assert html.count('name="crop" value="') == 4
-    first = html.split('data-testid="cluster"')[1]
-    crops = re.findall(r'name="crop" value="([^"]+)"', first)
+    job = Job.objects.get(kind="photo_grouping")
+    assert response["HX-Redirect"] == f"/t/local/jobs/{job.pk}/"
+    assert job.status == "queued" and job.total == 4
+    assert len(list((job_workdir(job) / "inputs").iterdir())) == 4
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    assert job.done == 4 and JobItem.objects.filter(job=job).count() == 4
+    assert not (job_workdir(job) / "inputs").exists()  # the photos are gone with the job
+    # The result page survives a reload: it is read from the job row.
+    for _ in range(2):
+        html = operator_client.get(f"/t/local/jobs/{job.pk}/").content.decode()
+        assert 'data-clusters="2"' in html and html.count('class="thumb"') == 4
+        assert 'hx-trigger="every 2s"' not in html
+    # A cluster's crops come on demand, then travel back to create the person.
+    fragment = operator_client.get(
+        f"/t/local/lookup/group/{job.pk}/cluster/1/", **HTMX
+    ).content.decode()
+    crops = re.findall(r'name="crop" value="([^"]+)"', fragment)
+    assert len(crops) == 2
     created = operator_client.post(
         "/t/local/lookup/group/person/",
         {"crop": crops, "group": "PersonGroup:team", "name": "From a cluster"},
@@ -308,12 +326,13 @@ def test_a_photo_url_is_drawn_over_the_remote_image(
     assert "Enroll this face" not in html and "new_person" not in html  # needs the bytes
 
 
-def test_more_than_100_photos_get_a_plain_message(operator_client: Any) -> None:
-    files = [SimpleUploadedFile(f"{i}.jpg", b"x", "image/jpeg") for i in range(101)]
+def test_more_than_1000_photos_get_a_plain_message(operator_client: Any) -> None:
+    files = [SimpleUploadedFile(f"{i}.jpg", b"x", "image/jpeg") for i in range(1001)]
     response = operator_client.post(
         "/t/local/lookup/group/",
         {"photos": files, "detection_model": "detection_01", "recognition_model": "recognition_04"},
         **HTMX,
     )
     assert response.status_code == 200
-    assert "Send at most 100 photos at once." in response.content.decode()
+    assert "Send at most 1000 photos at once." in response.content.decode()
+    assert not Job.objects.exists()

@@ -3,8 +3,9 @@
 Photos are never stored by these views. With JavaScript the page shows the chosen file
 itself (an object URL) and the server answers with the overlay and the tables only; a plain
 POST gets the photo back inline as a data: URI. Enrolling re-posts the same file (the file
-input still holds it) with the chosen face rectangle. Grouping answers with face crops
-inside the page, which the page posts back to create a person from a cluster.
+input still holds it) with the chosen face rectangle. Grouping runs as a job
+(faceapi.grouping): the page saves the photos into it and redirects to the job's page,
+whose result offers to create a person from a cluster (its crops fetched on demand).
 
 A FindFace tenant gets the same pages adapted (`provider.uses_galleries`): detect and
 identify in every face or one gallery, verify two photos, with the named thresholds, and
@@ -13,6 +14,7 @@ enroll a face of the result into a gallery. Find similar and group are Azure's a
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -20,8 +22,9 @@ from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from faceadmin.dashboard.forms_galleries import (
     GalleryLookupEnrollForm,
@@ -43,6 +46,11 @@ from faceadmin.faceapi.findface_lookup import (
     photo_verify_faces,
 )
 from faceadmin.faceapi.galleries import gallery_enroll, gallery_list
+from faceadmin.faceapi.grouping import (
+    grouping_cluster,
+    grouping_cluster_crops,
+    photo_group_start,
+)
 from faceadmin.faceapi.lookup import (
     LIST_KINDS,
     PERSON_KINDS,
@@ -53,12 +61,13 @@ from faceadmin.faceapi.lookup import (
     photo_detect,
     photo_enroll_face,
     photo_find_similar,
-    photo_group,
     photo_identify,
     photo_verify,
 )
 from faceadmin.faceapi.providers import provider_profile
 from faceadmin.faceapi.services import ApiErrorView
+from faceadmin.jobs.models import Job
+from faceadmin.jobs.services import job_get
 from faceadmin.tenants.access import TenantRequest, tenant_view
 from faceadmin.tenants.models import Role
 
@@ -298,34 +307,61 @@ def lookup_similar(request: TenantRequest) -> HttpResponse:
 
 @tenant_view(Role.OPERATOR)
 def lookup_group(request: TenantRequest) -> HttpResponse:
-    """Up to 100 photos: every face, grouped by likeness."""
+    """Up to 1,000 photos: saved into a grouping job, whose page shows progress and result."""
     _azure_only(request)
     context: dict[str, Any] = {"section": "group"}
-    try:
-        groups = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
-    except FaceApiError as exc:
-        groups, context["api_error"] = [], ApiErrorView.of(exc)
     refused = _files_refused(request) if request.method == "POST" else None
     bound = request.method == "POST" and refused is None
     form = GroupForm(request.POST if bound else None, request.FILES if bound else None)
-    context.update(
-        form=form, groups=groups, problem=refused, cluster_form=ClusterForm(groups=groups)
-    )
+    context.update(form=form, problem=refused)
     if bound and form.is_valid():
         data = form.cleaned_data
         context["photo_problems"] = data.get("problems", [])
-        if data.get("pictures"):
-            _run(
-                context,
-                "grouping",
-                lambda: photo_group(
+        if data.get("uploads"):
+            try:
+                job = photo_group_start(
                     tenant=request.tenant,
                     user=request.user,
-                    photos=data["pictures"],
+                    uploads=data["uploads"],
                     settings=form.detect_settings(),
-                ),
-            )
+                )
+            except PhotoError as exc:
+                context["problem"] = str(exc)
+            else:
+                if context["photo_problems"]:
+                    messages.warning(request, "Left out: " + "; ".join(context["photo_problems"]))
+                url = reverse("dashboard:job", args=[request.tenant.slug, job.pk])
+                if request.htmx:
+                    return HttpResponseClientRedirect(url)
+                return redirect(url)
     return _respond(request, GROUP, context, form_ok=not form.errors and refused is None)
+
+
+@tenant_view(Role.OPERATOR)
+def lookup_group_cluster(request: TenantRequest, job_id: uuid.UUID, number: int) -> HttpResponse:
+    """The "create a person" form of one cluster of a grouping job's result (its crops are
+    read from the job's files only when asked, so the result page stays small)."""
+    _azure_only(request)
+    try:
+        job = job_get(tenant=request.tenant, job_id=job_id)
+    except Job.DoesNotExist:
+        raise Http404("No such job in this tenant.") from None
+    cluster = grouping_cluster(job=job, number=number)
+    if cluster is None:
+        raise Http404("No such cluster in this job's result.")
+    context: dict[str, Any] = {
+        "job": job,
+        "number": number,
+        "size": len(cluster["faces"]),
+        "crops": grouping_cluster_crops(job=job, number=number),
+    }
+    try:
+        context["groups"] = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
+    except FaceApiError as exc:
+        context["groups"], context["api_error"] = [], ApiErrorView.of(exc)
+    if request.htmx:
+        return render(request, "dashboard/lookup_group_cluster.html#form", context)
+    return render(request, "dashboard/lookup_group_cluster.html", context)
 
 
 @tenant_view(Role.OPERATOR)
@@ -481,6 +517,11 @@ urlpatterns = [
     path("t/<slug:slug>/lookup/verify/", lookup_verify, name="lookup_verify"),
     path("t/<slug:slug>/lookup/similar/", lookup_similar, name="lookup_similar"),
     path("t/<slug:slug>/lookup/group/", lookup_group, name="lookup_group"),
+    path(
+        "t/<slug:slug>/lookup/group/<uuid:job_id>/cluster/<int:number>/",
+        lookup_group_cluster,
+        name="lookup_group_cluster",
+    ),
     path(
         "t/<slug:slug>/lookup/group/person/",
         lookup_cluster_person,

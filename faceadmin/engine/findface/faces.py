@@ -27,6 +27,7 @@ from faceadmin.engine.errors import EngineError
 from faceadmin.engine.findface import errors
 from faceadmin.engine.findface.models import Face, Gallery, TokenAccount
 from faceadmin.engine.findface.params import Call
+from faceadmin.engine.heavy import heavy_work
 from faceadmin.engine.models import descriptor_from_bytes, descriptor_to_bytes
 from faceadmin.engine.recognition import DecodedImage, ImageError, Rect
 
@@ -100,11 +101,12 @@ def read_photo(call: Call, name: str, *, descriptors: bool = True) -> Photo:
         except EngineError as exc:
             raise errors.bad_param(name, url, exc.message) from None
         source = url.strip()
-    try:
-        image = recognition.decode_image(_webp_as_jpeg(data))
-    except ImageError as exc:
-        raise errors.bad_param(name, source, exc.message) from None
-    faces = recognition.detect_faces(image, descriptors=descriptors)
+    with heavy_work():
+        try:
+            image = recognition.decode_image(_webp_as_jpeg(data))
+        except ImageError as exc:
+            raise errors.bad_param(name, source, exc.message) from None
+        faces = recognition.detect_faces(image, descriptors=descriptors)
     return Photo(source, data, image, faces, _orientation(data))
 
 
@@ -211,7 +213,9 @@ def choose_faces(
                     "The box is outside the photo.",
                 )
             rect = Rect(left, top, right - left, bottom - top)
-            chosen.append(Chosen(rect, recognition.describe_face(photo.image, rect)))
+            with heavy_work():
+                descriptor = recognition.describe_face(photo.image, rect)
+            chosen.append(Chosen(rect, descriptor))
         return chosen
     found = [Chosen(face.rect, _descriptor(face)) for face in photo.faces]
     if selector == "reject" and len(found) > 1:
