@@ -10,6 +10,7 @@ from faceadmin.dashboard.views import (
     lookup,
     snapshots,
     tenants,
+    transfer,
 )
 
 app_name = "dashboard"
@@ -41,4 +42,5 @@ urlpatterns = [
     *audit.urlpatterns,
     *snapshots.urlpatterns,
     *jobs.urlpatterns,
+    *transfer.urlpatterns,
 ]

@@ -128,7 +128,7 @@ def test_several_faces_can_be_skipped_or_kept_for_a_pick(
     assert job.result["counts"] == {"skipped": 2}
     from faceadmin.faceapi.models import PendingPhoto
 
-    check, job = _check_then_run(local_tenant, operator, source, run_jobs, policy="pick")
+    _, job = _check_then_run(local_tenant, operator, source, run_jobs, policy="pick")
     assert job.result["counts"] == {"pick": 2}
     assert PendingPhoto.objects.count() == 2
 

@@ -144,6 +144,15 @@ CHECK_LABELS = {
 }
 
 
+RUN_LABELS = {
+    "enrolled": "enrolled",
+    "person": "person created without photos",
+    "pick": "kept to pick a face",
+    "skipped": "skipped",
+    "failed": "failed",
+}
+
+
 def _read_checked(source: Source, entry: Entry, limits: Limits) -> bytes | str:
     """The photo's bytes, or why it cannot be used."""
     if entry.problem:
@@ -243,7 +252,7 @@ def import_check(ctx: JobContext) -> dict[str, Any]:
         "options": options.as_params(),
         "files": len([r for r in rows if r.file != PERSON_ONLY]),
         "counts": dict(counts),
-        "labels": CHECK_LABELS,
+        "count_rows": [[k, label, counts[k]] for k, label in CHECK_LABELS.items() if counts[k]],
         "will_enroll": will_enroll,
         "persons_create": sum(1 for p in person_list if p["action"] == "create"),
         "persons_reuse": sum(1 for p in person_list if p["action"] == "reuse"),
