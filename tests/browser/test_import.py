@@ -92,6 +92,8 @@ def test_an_operator_imports_ten_persons_then_trains_and_identifies_one(
     page.locator('[data-testid="import-report"]').wait_for(timeout=SLOW)
     assert page.locator('[data-testid="job-progress"]').inner_text().startswith("13 of 13")
     assert page.locator('[data-testid="job-badge"]').inner_text().strip() == "Succeeded"
+    done = page.locator('[data-testid="import-counts"] tr[data-status="enrolled"] td').nth(1)
+    assert done.inner_text() == "11"
     screenshot(page, "import-done")
 
     with page.expect_download() as download_info:

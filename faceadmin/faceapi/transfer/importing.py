@@ -226,6 +226,7 @@ def import_check(ctx: JobContext) -> dict[str, Any]:
         identify_calls = 0
         if options.detect and ready:
             identify_calls = _check_faces(ctx, source, entries, ready, target, options, limits)
+        ctx.progress(message="Finished", force=True)
         plan = {r.file: {"sha256": r.sha256, "faces": r.faces} for r in rows if r.faces is not None}
         _plan_path(ctx.job).parent.mkdir(parents=True, exist_ok=True)
         _plan_path(ctx.job).write_text(json.dumps(plan))
@@ -510,12 +511,9 @@ def run_import(
         + f"; {created} persons created",
     )
     return {
-        "target": {
-            "kind": options.kind,
-            "collection_id": options.collection_id,
-            "label": target.label,
-        },
+        "target": _target_info(options, target),
         "counts": dict(counts),
+        "count_rows": [[k, label, counts[k]] for k, label in RUN_LABELS.items() if counts[k]],
         "files": len(entries),
         "persons_created": created,
         "trainable": target.trainable,
