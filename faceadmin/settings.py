@@ -203,6 +203,9 @@ FACEADMIN_IMPORT_MAX_FILES = env.int("FACEADMIN_IMPORT_MAX_FILES", default=50_00
 FACEADMIN_IMPORT_MAX_TOTAL_BYTES = env.int("FACEADMIN_IMPORT_MAX_TOTAL_BYTES", default=8 << 30)
 # Azure refuses photos over 6 MB.
 FACEADMIN_IMPORT_MAX_FILE_BYTES = env.int("FACEADMIN_IMPORT_MAX_FILE_BYTES", default=6 << 20)
+# Photos an import enrolls at once (threads in the worker): the engine's detector releases the
+# GIL, so 2 keeps both cores of a small server busy; for a cloud tenant they overlap the waits.
+FACEADMIN_IMPORT_THREADS = env.int("FACEADMIN_IMPORT_THREADS", default=2)
 # Faces narrower than this (pixels) are reported as too small and skipped (Azure: 36).
 FACEADMIN_IMPORT_MIN_FACE_PIXELS = env.int("FACEADMIN_IMPORT_MIN_FACE_PIXELS", default=36)
 # How long an import waits out a provider's 429s on one call before the job stops (it then

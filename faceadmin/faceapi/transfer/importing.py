@@ -16,13 +16,16 @@ import csv
 import functools
 import io
 import json
+import queue
+import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import connections
 
 from faceadmin.faceapi import imagestore
 from faceadmin.faceapi.errors import FaceApiError
@@ -37,7 +40,7 @@ from faceadmin.faceapi.transfer.sources import (
 from faceadmin.faceapi.transfer.targets import Target, chunks, patience, target_for
 from faceadmin.faceapi.types import FaceRectangle
 from faceadmin.jobs.models import Job, JobItem
-from faceadmin.jobs.runner import JobContext, job_workdir
+from faceadmin.jobs.runner import JobContext, JobInterrupted, job_workdir
 from faceadmin.tenants.audit import audit_record
 
 POLICIES = {
@@ -365,10 +368,16 @@ class _Persons:
             if key.startswith("person:"):
                 self.known[key[len("person:") :]] = str(item.data.get("person_id", ""))
         self.created = 0
+        self._lock = threading.Lock()
 
     def id_for(self, entry: Entry) -> str:
         if not self.target.has_persons:
             return entry.person_name  # a gallery's meta
+        # One thread creates a person; the others with photos of that person wait for it.
+        with self._lock:
+            return self._id_for(entry)
+
+    def _id_for(self, entry: Entry) -> str:
         ref = entry.person_ref
         if ref in self.known:
             return self.known[ref]
@@ -395,7 +404,7 @@ def _one_file(
     persons: _Persons,
     options: ImportParams,
     plan: dict[str, Any],
-    enrolled: set[str],
+    shared: _Shared,
     limits: Limits,
 ) -> dict[str, str]:
     row = {"file": entry.path, "person": entry.person_name, "personId": "", "persistedFaceId": ""}
@@ -414,12 +423,36 @@ def _one_file(
     if isinstance(got, str):
         return done("failed", got)
     sha = imagestore.sha256_of(got)
-    if sha in enrolled:
-        return done("skipped", "already enrolled in this collection", sha256=sha)
+    why_not = shared.claim(sha)
+    if why_not:
+        return done("skipped", why_not, sha256=sha)
+    enrolled = False
+    try:
+        row = _enroll_file(ctx, entry, got, sha, target, persons, options, plan, row)
+        enrolled = row["status"] == "enrolled"
+        return row
+    finally:
+        shared.release(sha, enrolled=enrolled)
+
+
+def _enroll_file(
+    ctx: JobContext,
+    entry: Entry,
+    got: bytes,
+    sha: str,
+    target: Target,
+    persons: _Persons,
+    options: ImportParams,
+    plan: dict[str, Any],
+    row: dict[str, str],
+) -> dict[str, str]:
+    def done(status: str, reason: str = "", **extra: str) -> dict[str, str]:
+        return row | {"status": status, "reason": reason, "sha256": sha} | extra
+
     try:
         imagestore.open_upright(got)
     except imagestore.UnreadableImage:
-        return done("failed", "not an image we can read", sha256=sha)
+        return done("failed", "not an image we can read")
     planned = plan.get(entry.path)
     user = ctx.job.created_by
     try:
@@ -434,13 +467,13 @@ def _one_file(
                 lambda: target.detect(got).faces, tenant=target.tenant, check=ctx.check_control
             )
         if not faces:
-            return done("failed", "no face found", sha256=sha)
+            return done("failed", "no face found")
         if options.skip_small and faces[0].width < _min_face():
-            return done("skipped", f"face too small ({faces[0].width} px)", sha256=sha)
+            return done("skipped", f"face too small ({faces[0].width} px)")
         person_id = persons.id_for(entry) if target.has_persons or entry.person_name else ""
         row["personId"] = person_id if target.has_persons else ""
         if len(faces) > 1 and options.policy == "skip":
-            return done("skipped", f"{len(faces)} faces (policy: skip)", sha256=sha)
+            return done("skipped", f"{len(faces)} faces (policy: skip)")
         if len(faces) > 1 and options.policy == "pick" and target.supports_pick:
             token = target.keep_for_pick(
                 user=user, person_id=row["personId"], image=got, filename=entry.path, faces=faces
@@ -461,10 +494,108 @@ def _one_file(
     except FaceApiError as exc:
         if exc.status == 429:
             raise  # waited long enough: stop the job, a retry resumes at this file
-        return done("failed", f"{exc.code}: {exc.message}", sha256=sha)
-    enrolled.add(sha)
+        return done("failed", f"{exc.code}: {exc.message}")
     reason = f"largest of {len(faces)} faces" if len(faces) > 1 else ""
-    return done("enrolled", reason, sha256=sha, persistedFaceId=face_id)
+    return done("enrolled", reason, persistedFaceId=face_id)
+
+
+def _step_key(index: int, entry: Entry) -> str:
+    # Zero-padded, so the steps sort in the source's order (the CSV follows it).
+    return f"file:{index:07d}:{entry.path}"[:300]
+
+
+class _Shared:
+    """What the threads of one import share: the photos enrolled, and those being enrolled
+    (so two copies of one photo in the source never go in at the same time)."""
+
+    def __init__(self, enrolled: set[str]) -> None:
+        self.enrolled = enrolled
+        self.in_flight: set[str] = set()
+        self.lock = threading.Lock()
+
+    def claim(self, sha: str) -> str:
+        """ "" when this thread may enroll the photo, else why not."""
+        with self.lock:
+            if sha in self.enrolled:
+                return "already enrolled in this collection"
+            if sha in self.in_flight:
+                return "the same photo is being enrolled from another file"
+            self.in_flight.add(sha)
+            return ""
+
+    def release(self, sha: str, *, enrolled: bool) -> None:
+        with self.lock:
+            self.in_flight.discard(sha)
+            if enrolled:
+                self.enrolled.add(sha)
+
+
+def _in_threads(
+    ctx: JobContext,
+    todo: list[tuple[str, Entry]],
+    work: Callable[[Entry], dict[str, str]],
+    record: Callable[[str, Entry, dict[str, str]], None],
+) -> None:
+    """Run `work` on each entry in FACEADMIN_IMPORT_THREADS threads; record each outcome here.
+
+    The engine's face detector releases the GIL, so two threads keep both cores busy, and
+    for a cloud tenant they overlap the network waits (the rate limit still holds: the
+    limiter is shared). Steps are recorded in this thread only, as they finish; a pause,
+    cancel or error stops the threads taking new files, and the files already under way
+    finish and are recorded before it is raised, so no enrolled photo goes unrecorded."""
+    queue_in: queue.SimpleQueue[tuple[str, Entry]] = queue.SimpleQueue()
+    for item in todo:
+        queue_in.put(item)
+    results: queue.SimpleQueue[tuple[str, Entry, dict[str, str] | None, BaseException | None]]
+    results = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    key, entry = queue_in.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results.put((key, entry, work(entry), None))
+                except BaseException as exc:
+                    results.put((key, entry, None, exc))
+                    stop.set()
+                    return
+        finally:
+            connections.close_all()
+
+    count = max(1, min(int(settings.FACEADMIN_IMPORT_THREADS), len(todo)))
+    threads = [threading.Thread(target=worker, name=f"import-{i}") for i in range(count)]
+    for thread in threads:
+        thread.start()
+    error: BaseException | None = None
+    try:
+        while True:
+            try:
+                key, entry, row, exc = results.get(timeout=0.2)
+            except queue.Empty:
+                if not any(t.is_alive() for t in threads) and results.empty():
+                    break
+            else:
+                if exc is not None:
+                    error = error or exc
+                elif row is not None:
+                    record(key, entry, row)
+            if error is None:
+                try:
+                    ctx.check_control()
+                except JobInterrupted as exc:
+                    error = exc
+            if error is not None:
+                stop.set()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    if error is not None:
+        raise error
 
 
 def run_import(
@@ -482,15 +613,21 @@ def run_import(
         ctx.progress(done=len(finished), total=len(entries), message="Enrolling", force=True)
         plan = _load_plan(ctx)
         persons = _Persons(ctx, target)
-        enrolled = target.enrolled_sha256()
-        for index, entry in enumerate(entries):
-            key = f"file:{index}:{entry.path}"
-            if key[:300] in finished:
-                continue
-            ctx.check_control()
-            row = _one_file(ctx, source, entry, target, persons, options, plan, enrolled, limits)
+        shared = _Shared(target.enrolled_sha256())
+        todo = [
+            (key, entry)
+            for index, entry in enumerate(entries)
+            if (key := _step_key(index, entry)) not in finished
+        ]
+
+        def one(entry: Entry) -> dict[str, str]:
+            return _one_file(ctx, source, entry, target, persons, options, plan, shared, limits)
+
+        def record(key: str, entry: Entry, row: dict[str, str]) -> None:
             ctx.record_step(key, status=row["status"], data=row)
             ctx.progress(advance=1, message=f"{entry.path}: {row['status']}")
+
+        _in_threads(ctx, todo, one, record)
     finally:
         source.close()
     ctx.progress(force=True, message="Finished")
@@ -529,7 +666,8 @@ def import_run(ctx: JobContext) -> dict[str, Any]:
 
 
 def import_rows(job: Job) -> Iterator[dict[str, str]]:
-    for item in JobItem.objects.filter(job=job, key__startswith="file:").order_by("id").iterator():
+    steps = JobItem.objects.filter(job=job, key__startswith="file:").order_by("key")
+    for item in steps.iterator():
         data = item.data if isinstance(item.data, dict) else {}
         yield {column: str(data.get(column, "")) for column in RESULT_COLUMNS}
 

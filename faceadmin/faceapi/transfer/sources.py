@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,6 +103,8 @@ class ZipSource:
             self._zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
             raise SourceError(f"This is not a ZIP file we can read ({exc}).") from None
+        # The import's threads read entries of one archive (one file position).
+        self._lock = threading.Lock()
 
     def names(self) -> list[tuple[str, int, int]]:
         return [
@@ -112,7 +115,7 @@ class ZipSource:
 
     def read(self, name: str, limit: int) -> bytes:
         # The header's size may lie: read at most limit + 1 bytes and refuse beyond.
-        with self._zip.open(name) as handle:
+        with self._lock, self._zip.open(name) as handle:
             data = handle.read(limit + 1)
         if len(data) > limit:
             raise TooLarge(f"{name} is larger than {limit:,} bytes.")
