@@ -37,10 +37,20 @@ def tenant_create(
 
 
 def tenant_update(
-    *, tenant: Tenant, user: Actor, name: str, provider: str, endpoint_url: str
+    *,
+    tenant: Tenant,
+    user: Actor,
+    name: str,
+    provider: str,
+    endpoint_url: str,
+    rate_limit_per_second: float | None = None,
 ) -> Tenant:
     tenant.name, tenant.provider, tenant.endpoint_url = name, provider, endpoint_url
-    tenant.save(update_fields=["name", "provider", "endpoint_url", "updated_at"])
+    fields = ["name", "provider", "endpoint_url", "updated_at"]
+    if rate_limit_per_second is not None:
+        tenant.rate_limit_per_second = rate_limit_per_second
+        fields.append("rate_limit_per_second")
+    tenant.save(update_fields=fields)
     audit_record(
         action="tenant.update",
         tenant=tenant,

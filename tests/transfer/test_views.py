@@ -112,3 +112,22 @@ def test_the_export_download_is_the_zip_and_other_tenants_get_404(
     assert "manifest.csv" in archive.namelist()
     assert response.status_code == 302
     assert client_as("outsider").get(f"/t/local/jobs/{job.pk}/export.zip").status_code == 404
+
+
+def test_an_admin_sets_the_tenant_rate_limit_from_the_azure_presets(
+    client_as: Any, tenant: Tenant
+) -> None:
+    page = client_as("admin").get("/t/acme/settings/")
+    assert b"Azure Free (F0): 20 calls per minute: 0.3333" in page.content
+    response = client_as("admin").post(
+        "/t/acme/settings/",
+        {
+            "name": tenant.name,
+            "provider": tenant.provider,
+            "endpoint_url": tenant.endpoint_url,
+            "rate_limit_per_second": "10",
+        },
+    )
+    assert response.status_code == 302
+    tenant.refresh_from_db()
+    assert tenant.rate_limit_per_second == 10.0

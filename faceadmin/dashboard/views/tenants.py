@@ -147,6 +147,7 @@ def tenant_settings(request: TenantRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             provider=form.cleaned_data["provider"],
             endpoint_url=form.cleaned_data["endpoint_url"],
+            rate_limit_per_second=max(0.0, form.cleaned_data["rate_limit_per_second"] or 0.0),
         )
         messages.success(request, "Settings saved.")
         return redirect("dashboard:tenant_settings", request.tenant.slug)
