@@ -672,13 +672,19 @@ def import_rows(job: Job) -> Iterator[dict[str, str]]:
         yield {column: str(data.get(column, "")) for column in RESULT_COLUMNS}
 
 
+def _cell(value: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas, and file names come from an
+    uploaded ZIP: quote them (CSV injection), as the other CSV exports do."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def import_csv_lines(job: Job) -> Iterator[str]:
     """The per-file result as CSV text, line by line (for a streamed download)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=RESULT_COLUMNS)
     writer.writeheader()
     for row in import_rows(job):
-        writer.writerow(row)
+        writer.writerow({column: _cell(value) for column, value in row.items()})
         yield out.getvalue()
         out.seek(0)
         out.truncate()
