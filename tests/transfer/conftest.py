@@ -14,6 +14,9 @@ from faceadmin.faceapi import services
 from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 
+# The FindFace tenant on this server's facade, for imports into galleries.
+from tests.findface.conftest import ff_client_as, ff_key, ff_members, ff_tenant  # noqa: F401
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 PEOPLE = ("alex_lacamoire", "barack_obama", "joe_biden", "kit_harington", "rose_leslie")
 

@@ -12,14 +12,13 @@ from faceadmin.faceapi.transfer.importing import ImportParams, import_csv_lines,
 from faceadmin.faceapi.transfer.services import import_check_create, import_create
 from faceadmin.jobs.models import JobStatus
 from faceadmin.tenants.models import Tenant
-from tests.findface.conftest import ff_key, ff_tenant  # noqa: F401 (fixtures)
 from tests.transfer.conftest import make_zip, photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_gallery_import_stores_faces_with_the_name_as_meta_and_skips_them_the_second_time(
-    ff_tenant: Tenant,  # noqa: F811
+    ff_tenant: Tenant,
     tmp_path: Path,
     run_jobs: Any,
 ) -> None:

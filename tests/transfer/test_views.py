@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from faceadmin.faceapi.transfer.importing import source_path
 from faceadmin.jobs.models import Job, JobStatus
 from faceadmin.tenants.models import Tenant
 from tests.transfer.conftest import people_zip
@@ -38,8 +39,9 @@ def test_viewers_cannot_import_and_operators_cannot_copy(
 
 
 def test_an_upload_starts_the_check_and_the_check_page_offers_the_run(
-    local_client_as: Any, large_group: str, tmp_path: Path, run_jobs: Any
+    local_client_as: Any, large_group: str, tmp_path: Path, run_jobs: Any, settings: Any
 ) -> None:
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # the ZIP streams to a temporary file
     client = local_client_as("operator")
     response = client.post(
         f"{PAGE}/import/",
@@ -48,6 +50,7 @@ def test_an_upload_starts_the_check_and_the_check_page_offers_the_run(
     assert response.status_code == 302
     check = Job.objects.get(kind="import_check")
     assert response["Location"].endswith(f"/jobs/{check.pk}/")
+    assert source_path(check).stat().st_size == (tmp_path / "people.zip").stat().st_size
     run_jobs()
     page = client.get(f"/t/local/jobs/{check.pk}/").content.decode()
     assert "5 to create, 0 to reuse" in page and "Run the import" in page
@@ -131,3 +134,14 @@ def test_an_admin_sets_the_tenant_rate_limit_from_the_azure_presets(
     assert response.status_code == 302
     tenant.refresh_from_db()
     assert tenant.rate_limit_per_second == 10.0
+
+
+def test_a_findface_gallery_page_links_its_import(ff_client_as: Any, ff_tenant: Tenant) -> None:
+    from faceadmin.faceapi.galleries import gallery_create
+
+    gallery_create(tenant=ff_tenant, user=None, name="staff")
+    page = ff_client_as("operator").get("/t/faces/collections/galleries/staff/")
+    assert b"/t/faces/galleries/staff/import/" in page.content
+    form = ff_client_as("operator").get("/t/faces/galleries/staff/import/")
+    assert form.status_code == 200 and b"becomes each face's meta" in form.content
+    assert ff_client_as("viewer").get("/t/faces/galleries/staff/import/").status_code == 403

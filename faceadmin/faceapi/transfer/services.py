@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.move import file_move_safe
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 
 from faceadmin.faceapi.collections import KIND_LABELS, KIND_SLUGS
 from faceadmin.faceapi.transfer.importing import ImportParams, source_path
@@ -54,9 +55,13 @@ def import_check_create(
     if upload is not None:
         target = source_path(job)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+        if isinstance(upload, TemporaryUploadedFile):
+            # Streamed to a temporary file already: move it (as FileSystemStorage does).
+            file_move_safe(upload.temporary_file_path(), str(target))
+        else:
+            with target.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
     if enqueue:
         job_enqueue(job=job)
     return job
