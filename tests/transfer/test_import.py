@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from faceadmin.faceapi.transfer.services import import_check_create, import_crea
 from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import JobStatus
 from faceadmin.tenants.models import AuditEvent, Tenant
-from tests.transfer.conftest import make_zip, people_zip, photo
+from tests.transfer.conftest import make_zip, people_zip, photo, variant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,3 +161,34 @@ def test_a_manifest_names_persons_and_their_user_data(
     assert persons["Barack Obama"].user_data == '{"dept": 1}'
     assert len(persons["Barack Obama"].persisted_face_ids) == 2
     assert persons["Nobody Yet"].persisted_face_ids == ()
+
+
+def test_the_check_finds_faces_that_already_match_another_person_of_a_trained_group(
+    local_tenant: Tenant, operator: Any, large_group: str, tmp_path: Path, run_jobs: Any
+) -> None:
+    _check_then_run(local_tenant, operator, people_zip(tmp_path / "people.zip"), run_jobs)
+    services.collection_train(tenant=local_tenant, user=operator, kind=LPG, collection_id="staff")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = services.training_status(tenant=local_tenant, kind=LPG, collection_id="staff")
+        if status is not None and status.is_finished:
+            break
+        time.sleep(0.2)
+    source = make_zip(
+        tmp_path / "new.zip",
+        {
+            "Someone Else/x.jpg": variant("probe/barack_obama.jpg", 1),
+            "Joe Biden/new.jpg": variant("enroll/joe_biden/2.jpg", 2),
+        },
+    )
+    params = ImportParams(kind="largepersongroups", collection_id="staff")
+    check = import_check_create(tenant=local_tenant, user=operator, options=params, path=source)
+    run_jobs()
+    check.refresh_from_db()
+    assert check.status == JobStatus.SUCCEEDED, check.error
+    report = check.result
+    assert report["trained"] is True and report["calls"]["identify"] == 1
+    assert report["counts"] == {"ok": 1, "matches_other": 1}
+    (problem,) = report["problems"]
+    assert problem["file"] == "Someone Else/x.jpg"
+    assert problem["reason"].startswith("looks like Barack Obama (confidence ")

@@ -288,9 +288,10 @@ def _check_faces(
     ctx.progress(done=0, total=len(ready), message="Detecting faces", force=True)
     to_identify: list[tuple[str, _Row]] = []
     by_ref = {e.path: e for e in entries}
-    for row in ready:
-        ctx.check_control()
-        data = source.read(row.file, limits.max_file_bytes)
+    rows = {row.file: row for row in ready}
+
+    def detect(entry: Entry) -> dict[str, Any]:
+        data = source.read(entry.path, limits.max_file_bytes)
         try:
             found = patience(
                 functools.partial(target.detect, data, want_ids=trained),
@@ -298,24 +299,30 @@ def _check_faces(
                 check=ctx.check_control,
             )
         except FaceApiError as exc:
-            row.status, row.reason = (
-                "not_image",
-                f"the provider refused it: {exc.code} {exc.message}",
-            )
-            ctx.progress(advance=1)
-            continue
-        row.faces = _rects(found.faces)
-        if not found.faces:
-            row.status, row.reason = "no_face", ""
-        elif len(found.faces) > 1:
-            row.status = "several_faces"
-            row.reason = f"{len(found.faces)} faces: {POLICIES[options.policy].lower()}"
-        elif found.faces[0].width < _min_face():
-            row.status = "small_face"
-            row.reason = f"{found.faces[0].width} px wide; at least {_min_face()} px needed"
-        if trained and found.face_ids and row.status in ("ok", "several_faces"):
-            to_identify.append((found.face_ids[0], row))
+            return {"error": f"the provider refused it: {exc.code} {exc.message}"}
+        return {"faces": found.faces, "face_ids": found.face_ids}
+
+    def record(key: str, entry: Entry, found: dict[str, Any]) -> None:
+        row = rows[entry.path]
         ctx.progress(advance=1)
+        if "error" in found:
+            row.status, row.reason = "not_image", found["error"]
+            return
+        faces: list[FaceRectangle] = found["faces"]
+        row.faces = _rects(faces)
+        if not faces:
+            row.status, row.reason = "no_face", ""
+        elif len(faces) > 1:
+            row.status = "several_faces"
+            row.reason = f"{len(faces)} faces: {POLICIES[options.policy].lower()}"
+        elif faces[0].width < _min_face():
+            row.status = "small_face"
+            row.reason = f"{faces[0].width} px wide; at least {_min_face()} px needed"
+        if trained and found["face_ids"] and row.status in ("ok", "several_faces"):
+            to_identify.append((found["face_ids"][0], row))
+
+    # Detected in threads like the import; the rows are filled in here, in this thread.
+    _in_threads(ctx, [(row.file, by_ref[row.file]) for row in ready], detect, record)
     calls = 0
     persons = target.persons() if to_identify else {}
     names = {pid: name for name, pid in persons.items() if name != pid}
@@ -530,11 +537,11 @@ class _Shared:
                 self.enrolled.add(sha)
 
 
-def _in_threads(
+def _in_threads[R](
     ctx: JobContext,
     todo: list[tuple[str, Entry]],
-    work: Callable[[Entry], dict[str, str]],
-    record: Callable[[str, Entry, dict[str, str]], None],
+    work: Callable[[Entry], R],
+    record: Callable[[str, Entry, R], None],
 ) -> None:
     """Run `work` on each entry in FACEADMIN_IMPORT_THREADS threads; record each outcome here.
 
@@ -546,7 +553,7 @@ def _in_threads(
     queue_in: queue.SimpleQueue[tuple[str, Entry]] = queue.SimpleQueue()
     for item in todo:
         queue_in.put(item)
-    results: queue.SimpleQueue[tuple[str, Entry, dict[str, str] | None, BaseException | None]]
+    results: queue.SimpleQueue[tuple[str, Entry, R | None, BaseException | None]]
     results = queue.SimpleQueue()
     stop = threading.Event()
 
