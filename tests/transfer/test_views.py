@@ -57,6 +57,10 @@ def test_an_upload_starts_the_check_and_the_check_page_offers_the_run(
     response = client.post(f"/t/local/jobs/{check.pk}/import/run/")
     job = Job.objects.get(kind="import")
     assert response["Location"].endswith(f"/jobs/{job.pk}/")
+    # A second click while it is queued starts nothing more.
+    again = client.post(f"/t/local/jobs/{check.pk}/import/run/", follow=True)
+    assert b"already under way" in again.content
+    assert Job.objects.filter(kind="import").count() == 1
     run_jobs()
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
@@ -145,3 +149,38 @@ def test_a_findface_gallery_page_links_its_import(ff_client_as: Any, ff_tenant: 
     form = ff_client_as("operator").get("/t/faces/galleries/staff/import/")
     assert form.status_code == 200 and b"becomes each face's meta" in form.content
     assert ff_client_as("viewer").get("/t/faces/galleries/staff/import/").status_code == 403
+
+
+def test_an_admin_starts_a_copy_check_into_another_tenant_they_administer(
+    local_client_as: Any, local_members: Any, large_group: str, tenant: Tenant
+) -> None:
+    from faceadmin.tenants.models import Membership, Role
+
+    Membership.objects.create(user=local_members["admin"], tenant=tenant, role=Role.ADMIN)
+    client = local_client_as("admin")
+    page = client.get(f"{PAGE}/copy/").content.decode()
+    assert "Acme Azure" in page
+    response = client.post(
+        f"{PAGE}/copy/",
+        {
+            "target_tenant": tenant.pk,
+            "target_kind": "largepersongroups",
+            "target_id": "staff-copy",
+            "recognition_model": "recognition_04",
+            "action": "check",
+        },
+    )
+    assert response.status_code == 302
+    job = Job.objects.get(kind="copy")
+    assert job.params["dry_run"] is True and job.params["target_tenant"] == tenant.pk
+    # A gallery is only offered where the target is a FindFace tenant.
+    refused = client.post(
+        f"{PAGE}/copy/",
+        {
+            "target_tenant": tenant.pk,
+            "target_kind": "gallery",
+            "target_id": "x",
+            "recognition_model": "recognition_04",
+        },
+    )
+    assert refused.status_code == 400

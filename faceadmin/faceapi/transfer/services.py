@@ -71,6 +71,14 @@ def import_create(*, check: Job, user: Any, enqueue: bool = True) -> Job:
     """The import itself, over the same files and options as a succeeded check."""
     if check.kind != "import_check" or check.status != JobStatus.SUCCEEDED:
         raise TransferError("Run the import after its check has succeeded.")
+    under_way = Job.objects.filter(
+        kind="import",
+        params__check_job=str(check.pk),
+        status__in=(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED),
+    )
+    if under_way.exists():
+        # Two runs of one set at once could both enroll a photo before either recorded it.
+        raise TransferError("An import of these files is already under way; see the Jobs page.")
     params = dict(check.params)
     params["check_job"] = str(check.pk)
     params["source_path"] = str(source_path(check))
