@@ -88,10 +88,13 @@ def test_an_operator_imports_ten_persons_then_trains_and_identifies_one(
     page.get_by_role("button", name="Run the import").click()
     page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]+/$"))
     assert page.locator('[data-testid="job-badge"]').inner_text().strip() == "Queued"
+    # The panel polls itself while the job is active: the page is never reloaded below.
+    assert page.locator("#job-status").get_attribute("hx-trigger") == "every 2s"
     drain_job_queue()  # the import itself; the page polls its progress meanwhile
     page.locator('[data-testid="import-report"]').wait_for(timeout=SLOW)
     assert page.locator('[data-testid="job-progress"]').inner_text().startswith("13 of 13")
     assert page.locator('[data-testid="job-badge"]').inner_text().strip() == "Succeeded"
+    assert page.locator("#job-status").get_attribute("hx-trigger") is None  # polling stopped
     done = page.locator('[data-testid="import-counts"] tr[data-status="enrolled"] td').nth(1)
     assert done.inner_text() == "11"
     screenshot(page, "import-done")
