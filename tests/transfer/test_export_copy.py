@@ -182,3 +182,62 @@ def test_a_copy_to_another_tenant_keeps_thumbnails_and_provenance(
         ("Joe Biden", 1),
         ("Nobody", 0),
     ]
+
+
+def test_a_large_face_list_round_trips_with_each_face_user_data(
+    local_tenant: Tenant, operator: Any, tmp_path: Path, run_jobs: Any
+) -> None:
+    from tests.transfer.conftest import make_zip
+
+    for list_id in ("visitors", "restored"):
+        services.collection_create(
+            tenant=local_tenant,
+            user=operator,
+            kind=CollectionKind.LARGE_FACE_LIST,
+            collection_id=list_id,
+            name=list_id,
+            recognition_model="recognition_04",
+        )
+    source = make_zip(
+        tmp_path / "faces.zip",
+        {
+            "manifest.csv": "person_id_or_name,name,user_data,file\n"
+            ',,"{""badge"": 7}",a.jpg\n'
+            ",,,b.jpg\n",
+            "a.jpg": photo("enroll/joe_biden/1.jpg"),
+            "b.jpg": photo("enroll/rose_leslie/1.jpg"),
+        },
+    )
+
+    def import_into(list_id: str, path: Path) -> None:
+        check = import_check_create(
+            tenant=local_tenant,
+            user=operator,
+            options=ImportParams(kind="largefacelists", collection_id=list_id),
+            path=path,
+        )
+        run_jobs()
+        check.refresh_from_db()
+        assert check.status == JobStatus.SUCCEEDED, check.error
+        job = import_create(check=check, user=operator)
+        run_jobs()
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCEEDED, job.error
+        assert job.result["counts"] == {"enrolled": 2}
+
+    def user_data(list_id: str) -> list[str | None]:
+        faces = services.face_list_faces(
+            tenant=local_tenant, kind=CollectionKind.LARGE_FACE_LIST, list_id=list_id
+        )
+        return sorted((face.user_data or "") for face in faces)
+
+    import_into("visitors", source)
+    assert user_data("visitors") == ["", '{"badge": 7}']
+    export = export_create(
+        tenant=local_tenant, user=operator, kind="largefacelists", collection_id="visitors"
+    )
+    run_jobs()
+    export.refresh_from_db()
+    assert export.result["exported"] == 2
+    import_into("restored", export_path(export))
+    assert user_data("restored") == user_data("visitors")
