@@ -262,3 +262,33 @@ def test_a_paused_import_resumes_where_it_stopped(
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert [r["status"] for r in import_rows(job)] == ["enrolled"] * 8
     assert FaceImage.objects.count() == 8
+
+
+def test_every_provider_call_of_an_import_goes_through_the_tenant_limiter(
+    local_tenant: Tenant,
+    operator: Any,
+    large_group: str,
+    tmp_path: Path,
+    run_jobs: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.transfer.conftest import people_zip
+
+    local_tenant.rate_limit_per_second = 1000  # the real limiter, fast enough not to slow
+    local_tenant.save()
+    acquired: list[float] = []
+    real_acquire = ratelimit.acquire
+
+    def counting(tenant: Tenant, calls: int = 1) -> None:
+        acquired.append(tenant.rate_limit_per_second)
+        real_acquire(tenant, calls)
+
+    monkeypatch.setattr(ratelimit, "acquire", counting)
+    check = _checked(local_tenant, operator, people_zip(tmp_path / "p.zip"), run_jobs)
+    job = import_create(check=check, user=operator)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    # check: 6 detects; import: 5 persons created, 6 faces enrolled (with the check's boxes)
+    assert acquired == [1000] * (6 + 5 + 6)
+    assert ratelimit.tenant_limiter(local_tenant) is not None
