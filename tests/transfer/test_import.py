@@ -85,6 +85,7 @@ def test_the_check_reports_before_writing_and_the_run_enrolls_each_person(
     assert _persons(local_tenant, "staff") == {"Barack Obama": 1, "Joe Biden": 1, "Two": 1}
     rows = {row["file"]: row for row in import_rows(job)}
     assert rows["Barack Obama/copy.jpg"]["status"] == "skipped"
+    assert rows["Barack Obama/copy.jpg"]["reason"] == "same file as Barack Obama/1.jpg"
     assert rows["Joe Biden/notes.txt"]["status"] == "failed"
     assert rows["Two/both.jpg"]["status"] == "enrolled"
     assert rows["Two/both.jpg"]["reason"].startswith("largest of ")

@@ -230,38 +230,39 @@ def test_a_paused_import_resumes_where_it_stopped(
 ) -> None:
     settings.FACEADMIN_JOBS_STALE_SECONDS = 0.4  # the heartbeat brings the pause in 0.1 s
     files: dict[str, bytes | str] = {
-        f"P{n}/{n}.jpg": variant(f"enroll/{PEOPLE[n % 5]}/1.jpg", n, width=320) for n in range(8)
+        f"P{n:02d}/{n}.jpg": variant(f"enroll/{PEOPLE[n % 5]}/1.jpg", n, width=320)
+        for n in range(12)
     }
     check = _checked(local_tenant, operator, make_zip(tmp_path / "p.zip", files), run_jobs)
     job = import_create(check=check, user=operator)
 
-    def pause_after_two() -> None:
+    def pause_after_one() -> None:
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 current = Job.objects.get(pk=job.pk)
-                if current.status == JobStatus.RUNNING and current.done >= 2:
+                if current.status == JobStatus.RUNNING and current.done >= 1:
                     job_pause(job=current, user=operator)
                     return
                 time.sleep(0.05)
         finally:
             connections.close_all()
 
-    watcher = threading.Thread(target=pause_after_two)
+    watcher = threading.Thread(target=pause_after_one)
     watcher.start()
     run_jobs()
     watcher.join()
     job.refresh_from_db()
     assert job.status == JobStatus.PAUSED
     paused_at = JobItem.objects.filter(job=job, key__startswith="file:").count()
-    assert 2 <= paused_at < 8 and job.done == paused_at
+    assert 1 <= paused_at < 12 and job.done == paused_at
     assert FaceImage.objects.count() == paused_at  # everything enrolled was recorded
     job_retry(job=job, user=operator)
     run_jobs()
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
-    assert [r["status"] for r in import_rows(job)] == ["enrolled"] * 8
-    assert FaceImage.objects.count() == 8
+    assert [r["status"] for r in import_rows(job)] == ["enrolled"] * 12
+    assert FaceImage.objects.count() == 12
 
 
 def test_every_provider_call_of_an_import_goes_through_the_tenant_limiter(

@@ -230,7 +230,17 @@ def import_check(ctx: JobContext) -> dict[str, Any]:
         if options.detect and ready:
             identify_calls = _check_faces(ctx, source, entries, ready, target, options, limits)
         ctx.progress(message="Finished", force=True)
-        plan = {r.file: {"sha256": r.sha256, "faces": r.faces} for r in rows if r.faces is not None}
+        # What the run reuses: the faces found (no second detect), and which file of a
+        # duplicated photo goes in (the first; with threads it would otherwise be a race).
+        plan = {
+            r.file: {
+                "sha256": r.sha256,
+                "faces": r.faces,
+                "duplicate_of": seen[r.sha256] if r.status == "duplicate" else "",
+            }
+            for r in rows
+            if r.sha256
+        }
         _plan_path(ctx.job).parent.mkdir(parents=True, exist_ok=True)
         _plan_path(ctx.job).write_text(json.dumps(plan))
     finally:
@@ -430,6 +440,9 @@ def _one_file(
     if isinstance(got, str):
         return done("failed", got)
     sha = imagestore.sha256_of(got)
+    planned = plan.get(entry.path) or {}
+    if planned.get("sha256") == sha and planned.get("duplicate_of"):
+        return done("skipped", f"same file as {planned['duplicate_of']}", sha256=sha)
     why_not = shared.claim(sha)
     if why_not:
         return done("skipped", why_not, sha256=sha)
