@@ -241,3 +241,29 @@ def test_a_large_face_list_round_trips_with_each_face_user_data(
     assert export.result["exported"] == 2
     import_into("restored", export_path(export))
     assert user_data("restored") == user_data("visitors")
+
+
+def test_a_copy_to_a_findface_gallery_uses_the_person_names_as_meta(
+    local_tenant: Tenant, operator: Any, ff_tenant: Tenant, run_jobs: Any
+) -> None:
+    from faceadmin.faceapi.galleries import gallery_faces_page
+
+    _fill(local_tenant, operator)
+    copy = copy_create(
+        tenant=local_tenant,
+        user=operator,
+        source_kind="largepersongroups",
+        source_id="staff",
+        target_tenant=ff_tenant,
+        target_kind="gallery",
+        target_id="staff",
+    )
+    run_jobs()
+    copy.refresh_from_db()
+    assert copy.status == JobStatus.SUCCEEDED, copy.error
+    page = gallery_faces_page(tenant=ff_tenant, gallery="staff")
+    assert sorted(face.face.meta for face in page.faces) == [
+        "Barack Obama",
+        "Barack Obama",
+        "Joe Biden",
+    ]
