@@ -19,7 +19,8 @@ has a body gets it read here, into a spooled file, before Django sees the reques
 * **Malformed bodies get the API's error, not a 500.** A bad chunk size (gunicorn raises
   while the application reads) is answered 400 in the shape of the API the path belongs to.
 * **Size.** Bodies over `API_BODY_CAP` (the APIs' largest legitimate body is 11 MB) or
-  `OTHER_BODY_CAP` (the dashboard: up to 100 photos of 6 MB) are not read: the application
+  `OTHER_BODY_CAP` (the dashboard: up to 100 photos of 6 MB, or FACEADMIN_IMPORT_MAX_UPLOAD_BYTES
+  when larger, for import ZIPs) are not read: the application
   answers from Content-Length (the APIs' own 400) or sees a short body, and the connection
   closes.
 
@@ -239,6 +240,11 @@ def error_answer(path: str, status: int, reason: str) -> tuple[str, list[tuple[s
     return status_line, [*headers, ("Content-Length", str(len(body)))], body
 
 
+def _dashboard_body_cap() -> int:
+    """Dashboard bodies: 100 photos of 6 MB, or the largest ZIP the import page accepts."""
+    return max(OTHER_BODY_CAP, int(getattr(settings, "FACEADMIN_IMPORT_MAX_UPLOAD_BYTES", 0)))
+
+
 class BodyGuard:
     """WSGI middleware: see the module docstring."""
 
@@ -260,7 +266,7 @@ class BodyGuard:
             return self.app(environ, start_response)
         environ["faceadmin.raw_input"] = environ["wsgi.input"]
         path = environ.get("PATH_INFO", "")
-        cap = API_BODY_CAP if path.startswith(API_PREFIXES) else OTHER_BODY_CAP
+        cap = API_BODY_CAP if path.startswith(API_PREFIXES) else _dashboard_body_cap()
         length = _content_length(environ)
         if length is not None and length > cap:
             # Not worth reading: the application refuses it from its Content-Length.

@@ -272,6 +272,25 @@ FACEADMIN_JOBS_FILES_RETENTION_HOURS = env.float(
     "FACEADMIN_JOBS_FILES_RETENTION_HOURS", default=24.0
 )
 
+# Bulk import (faceapi/transfer). An upload above FILE_UPLOAD_MAX_MEMORY_SIZE streams to a
+# temporary file (Django's TemporaryFileUploadHandler), never into memory; the ZIP is then
+# checked against these caps before anything in it is read (zip bombs, runaway sets).
+FACEADMIN_IMPORT_MAX_UPLOAD_BYTES = env.int("FACEADMIN_IMPORT_MAX_UPLOAD_BYTES", default=2 << 30)
+FACEADMIN_IMPORT_MAX_FILES = env.int("FACEADMIN_IMPORT_MAX_FILES", default=50_000)
+FACEADMIN_IMPORT_MAX_TOTAL_BYTES = env.int("FACEADMIN_IMPORT_MAX_TOTAL_BYTES", default=8 << 30)
+# Azure refuses photos over 6 MB.
+FACEADMIN_IMPORT_MAX_FILE_BYTES = env.int("FACEADMIN_IMPORT_MAX_FILE_BYTES", default=6 << 20)
+# Photos an import enrolls at once (threads in the worker): the engine's detector releases the
+# GIL, so 2 keeps both cores of a small server busy; for a cloud tenant they overlap the waits.
+FACEADMIN_IMPORT_THREADS = env.int("FACEADMIN_IMPORT_THREADS", default=2)
+# Faces narrower than this (pixels) are reported as too small and skipped (Azure: 36).
+FACEADMIN_IMPORT_MIN_FACE_PIXELS = env.int("FACEADMIN_IMPORT_MIN_FACE_PIXELS", default=36)
+# How long an import waits out a provider's 429s on one call before the job stops (it then
+# resumes at that file on retry: no file is lost).
+FACEADMIN_IMPORT_MAX_RATE_WAIT_SECONDS = env.float(
+    "FACEADMIN_IMPORT_MAX_RATE_WAIT_SECONDS", default=600.0
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,9 +1,9 @@
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 
 from faceadmin.faceapi.endpoints import EndpointRefused, endpoint_check
-from faceadmin.tenants.models import Provider, Role, Tenant
+from faceadmin.tenants.models import RATE_LIMIT_PRESETS, Provider, Role, Tenant
 
 
 class SecretInput(forms.PasswordInput):
@@ -25,10 +25,17 @@ class TenantSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields: tuple[str, ...] = ("name", "provider", "endpoint_url")
+        fields: tuple[str, ...] = ("name", "provider", "endpoint_url", "rate_limit_per_second")
+        labels: ClassVar = {"rate_limit_per_second": "Calls per second (bulk jobs)"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "rate_limit_per_second" in self.fields:
+            field = self.fields["rate_limit_per_second"]
+            field.help_text = "Imports and copies keep to it, across all workers. " + "; ".join(
+                f"{label}: {value:g}" for value, label in RATE_LIMIT_PRESETS
+            )
+            field.widget.attrs.update({"min": "0", "step": "0.01"})
         self.fields["endpoint_url"].help_text = (
             "https:// and the host of the API, e.g. https://westus.api.cognitive.microsoft.com "
             "or https://api.findface.pro. Leave empty for this server's embedded engine (Azure "

@@ -11,6 +11,7 @@ from faceadmin.dashboard.views import (
     privacy,
     snapshots,
     tenants,
+    transfer,
 )
 
 app_name = "dashboard"
@@ -43,4 +44,5 @@ urlpatterns = [
     *snapshots.urlpatterns,
     *jobs.urlpatterns,
     *privacy.urlpatterns,
+    *transfer.urlpatterns,
 ]

@@ -9,6 +9,7 @@ from faceadmin.faceapi.grouping import KIND as GROUPING
 from faceadmin.faceapi.grouping import group_photos, grouping_forget_images
 from faceadmin.faceapi.snapshot_jobs import KIND as SNAPSHOT_OPERATION
 from faceadmin.faceapi.snapshot_jobs import follow_operation
+from faceadmin.faceapi.transfer import job_kinds as transfer_job_kinds  # noqa: F401
 from faceadmin.jobs.registry import job_kind
 
 job_kind(

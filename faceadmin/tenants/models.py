@@ -15,6 +15,14 @@ class Provider(models.TextChoices):
     FINDFACE = "findface", "FindFace Cloud API"
 
 
+# Azure's pricing tiers, as calls per second (Free F0: 20 per minute; Standard S0: 10 per second).
+RATE_LIMIT_PRESETS: tuple[tuple[float, str], ...] = (
+    (0.0, "No limit (embedded engine, or a raised quota)"),
+    (round(20 / 60, 4), "Azure Free (F0): 20 calls per minute"),
+    (10.0, "Azure Standard (S0): 10 calls per second"),
+)
+
+
 class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
     OPERATOR = "operator", "Operator"
@@ -58,6 +66,13 @@ class Tenant(models.Model):
         default=24,
         verbose_name="Delete pending photos after (hours)",
         help_text="Uploads with several faces wait this long for someone to pick the faces.",
+    )
+    # Calls per second this account may make; 0 = no limit (the embedded engine). Bulk jobs
+    # (import, copy) keep to it across all worker processes; see faceapi/transfer/ratelimit.py.
+    rate_limit_per_second = models.FloatField(
+        default=0,
+        help_text="Provider calls per second bulk jobs may make (0 = no limit). "
+        "Azure Free (F0): 0.33 (20 per minute); Standard (S0): 10.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -63,6 +63,7 @@ def tenant_update(
     endpoint_url: str,
     primary_key: str = "",
     secondary_key: str = "",
+    rate_limit_per_second: float | None = None,
 ) -> Tenant:
     """Rename, change provider or endpoint. Keys are bound to their endpoint: a new endpoint
     needs the keys entered again (they replace both stored keys), unless `user` is staff
@@ -83,6 +84,9 @@ def tenant_update(
         tenant.set_secondary_key(secondary_key)
         tenant.primary_key_failed_at = None
         fields += ["primary_key_token", "secondary_key_token", "primary_key_failed_at"]
+    if rate_limit_per_second is not None:
+        tenant.rate_limit_per_second = rate_limit_per_second
+        fields.append("rate_limit_per_second")
     tenant.save(update_fields=fields)
     if moved:
         how = "keys entered again" if primary_key else "stored keys kept (staff)"

@@ -1,0 +1,712 @@
+"""Import a ZIP or folder of photos into a collection: the dry-run check, then the run.
+
+Both are jobs (see `job_kinds`). The check reads every file and reports, before anything is
+written, what the run would do: persons to create or reuse, files that are not photos, too
+large, duplicated (same SHA-256) or already enrolled, and, when asked (it costs one detect
+call per photo, plus one identify call per ten faces when the target is trained), photos
+without a face, with several faces, with a face too small, and faces that already match a
+*different* person. The run then enrolls photo by photo, recording each file as a finished
+step: a paused, cancelled, failed or killed run continues where it stopped, and a photo
+whose SHA-256 is already enrolled in the collection is skipped, so nothing is enrolled twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import queue
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.transfer.sources import (
+    Entry,
+    Limits,
+    Source,
+    SourceError,
+    open_source,
+    read_entries,
+)
+from faceadmin.faceapi.transfer.targets import Target, chunks, patience, target_for
+from faceadmin.faceapi.types import FaceRectangle
+from faceadmin.jobs.models import Job, JobItem
+from faceadmin.jobs.runner import JobContext, JobInterrupted, job_workdir
+from faceadmin.tenants.audit import audit_record
+
+POLICIES = {
+    "largest": "Enroll the largest face",
+    "skip": "Skip the photo",
+    "pick": "Keep it to pick the face later",
+}
+DEFAULT_MATCH_THRESHOLD = 0.6
+RESULT_COLUMNS = ("file", "person", "personId", "persistedFaceId", "status", "reason")
+# How many rows of problems a report keeps (the counts always cover every file).
+REPORT_ROWS = 500
+PERSON_ONLY = ""  # the `file` of a manifest row that only creates a person
+
+
+@dataclass(frozen=True)
+class ImportParams:
+    kind: str
+    collection_id: str
+    policy: str = "largest"
+    detect: bool = True
+    skip_small: bool = True
+    match_threshold: float = DEFAULT_MATCH_THRESHOLD
+
+    @classmethod
+    def of(cls, params: dict[str, Any] | Any) -> ImportParams:
+        return cls(
+            kind=str(params["kind"]),
+            collection_id=str(params["collection_id"]),
+            policy=str(params.get("policy") or "largest"),
+            detect=bool(params.get("detect", True)),
+            skip_small=bool(params.get("skip_small", True)),
+            match_threshold=float(params.get("match_threshold") or DEFAULT_MATCH_THRESHOLD),
+        )
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "collection_id": self.collection_id,
+            "policy": self.policy,
+            "detect": self.detect,
+            "skip_small": self.skip_small,
+            "match_threshold": self.match_threshold,
+        }
+
+
+def source_path(job: Job) -> Path:
+    """The photos a job imports: a path given by `manage.py import`, else the upload."""
+    given = (job.params or {}).get("source_path")
+    return Path(given) if given else job_workdir(job) / "source.zip"
+
+
+def _plan_path(job: Job) -> Path:
+    return job_workdir(job) / "plan.json"
+
+
+def _min_face() -> int:
+    return int(settings.FACEADMIN_IMPORT_MIN_FACE_PIXELS)
+
+
+def _rect(values: list[int]) -> FaceRectangle:
+    return FaceRectangle(*map(int, values))
+
+
+def _rects(faces: list[FaceRectangle]) -> list[list[int]]:
+    return [[f.left, f.top, f.width, f.height] for f in faces]
+
+
+def _target_info(options: ImportParams, target: Target) -> dict[str, str]:
+    return {"kind": options.kind, "collection_id": options.collection_id, "label": target.label}
+
+
+# --- the check (dry run) ---------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    file: str
+    person: str
+    status: str = "ok"
+    reason: str = ""
+    sha256: str = ""
+    faces: list[list[int]] | None = None
+
+    def report(self) -> dict[str, str]:
+        return {
+            "file": self.file,
+            "person": self.person,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+CHECK_LABELS = {
+    "ok": "ready",
+    "refused": "refused before reading",
+    "not_image": "not an image",
+    "duplicate": "duplicate file in the source",
+    "already_enrolled": "already enrolled here (skipped)",
+    "no_person": "no person folder",
+    "no_face": "no face found",
+    "several_faces": "several faces",
+    "small_face": "face too small",
+    "matches_other": "already matches another person",
+}
+
+
+RUN_LABELS = {
+    "enrolled": "enrolled",
+    "person": "person created without photos",
+    "pick": "kept to pick a face",
+    "skipped": "skipped",
+    "failed": "failed",
+}
+
+
+def _read_checked(source: Source, entry: Entry, limits: Limits) -> bytes | str:
+    """The photo's bytes, or why it cannot be used."""
+    if entry.problem:
+        return entry.problem
+    try:
+        data = source.read(entry.path, limits.max_file_bytes)
+    except SourceError as exc:
+        return str(exc)
+    except Exception as exc:  # a corrupt entry (bad CRC, truncated) is that file's problem
+        return f"cannot be read from the source ({type(exc).__name__})"
+    return data
+
+
+def import_check(ctx: JobContext) -> dict[str, Any]:
+    """The dry-run report (a job's result); writes nothing but the plan file of the job."""
+    options = ImportParams.of(ctx.params)
+    target = target_for(tenant=ctx.tenant, kind=options.kind, collection_id=options.collection_id)
+    limits = Limits.from_settings()
+    source = open_source(source_path(ctx.job))
+    try:
+        entries = read_entries(source, limits)
+        ctx.progress(done=0, total=len(entries), message="Reading the files", force=True)
+        existing = target.persons()
+        enrolled = target.enrolled_sha256()
+        seen: dict[str, str] = {}
+        rows: list[_Row] = []
+        persons: dict[str, dict[str, Any]] = {}
+        for entry in entries:
+            ctx.check_control()
+            row = _Row(entry.path, entry.person_name)
+            rows.append(row)
+            if entry.path == PERSON_ONLY:
+                row.status, row.reason = "ok", "person without photos"
+            elif entry.problem:
+                row.status, row.reason = "refused", entry.problem
+            elif target.has_persons and not entry.person_ref:
+                row.status, row.reason = "no_person", "put it in a folder named after the person"
+            else:
+                got = _read_checked(source, entry, limits)
+                if isinstance(got, str):
+                    row.status, row.reason = "refused", got
+                else:
+                    row.sha256 = imagestore.sha256_of(got)
+                    try:
+                        imagestore.open_upright(got)
+                    except imagestore.UnreadableImage:
+                        row.status, row.reason = "not_image", "not an image we can read"
+                    else:
+                        if row.sha256 in enrolled:
+                            row.status = "already_enrolled"
+                        elif row.sha256 in seen:
+                            row.status, row.reason = "duplicate", f"same file as {seen[row.sha256]}"
+                        else:
+                            seen[row.sha256] = entry.path
+            if target.has_persons and entry.person_ref and row.status not in ("refused",):
+                info = persons.setdefault(
+                    entry.person_ref,
+                    {
+                        "ref": entry.person_ref,
+                        "name": entry.person_name,
+                        "action": "reuse" if entry.person_ref in existing else "create",
+                        "person_id": existing.get(entry.person_ref, ""),
+                        "photos": 0,
+                    },
+                )
+                if row.status == "ok" and entry.path != PERSON_ONLY:
+                    info["photos"] += 1
+            ctx.progress(advance=1)
+        ready = [r for r in rows if r.status == "ok" and r.file != PERSON_ONLY]
+        detect_calls = len(ready) if options.detect else 0
+        identify_calls = 0
+        if options.detect and ready:
+            identify_calls = _check_faces(ctx, source, entries, ready, target, options, limits)
+        ctx.progress(message="Finished", force=True)
+        # What the run reuses: the faces found (no second detect), and which file of a
+        # duplicated photo goes in (the first; with threads it would otherwise be a race).
+        plan = {
+            r.file: {
+                "sha256": r.sha256,
+                "faces": r.faces,
+                "duplicate_of": seen[r.sha256] if r.status == "duplicate" else "",
+            }
+            for r in rows
+            if r.sha256
+        }
+        _plan_path(ctx.job).parent.mkdir(parents=True, exist_ok=True)
+        _plan_path(ctx.job).write_text(json.dumps(plan))
+    finally:
+        source.close()
+    counts = Counter(r.status for r in rows if r.file != PERSON_ONLY)
+    will_enroll = sum(
+        1
+        for r in rows
+        if r.file != PERSON_ONLY
+        and (
+            r.status in ("ok", "matches_other")
+            or (r.status == "several_faces" and options.policy == "largest")
+        )
+    )
+    problems = [r.report() for r in rows if r.status != "ok"][:REPORT_ROWS]
+    person_list = sorted(persons.values(), key=lambda p: str(p["name"]))
+    return {
+        "target": {
+            "kind": options.kind,
+            "collection_id": options.collection_id,
+            "label": target.label,
+        },
+        "options": options.as_params(),
+        "files": len([r for r in rows if r.file != PERSON_ONLY]),
+        "counts": dict(counts),
+        "count_rows": [[k, label, counts[k]] for k, label in CHECK_LABELS.items() if counts[k]],
+        "will_enroll": will_enroll,
+        "persons_create": sum(1 for p in person_list if p["action"] == "create"),
+        "persons_reuse": sum(1 for p in person_list if p["action"] == "reuse"),
+        "persons": person_list[:REPORT_ROWS],
+        "problems": problems,
+        "problems_cut": max(0, sum(1 for r in rows if r.status != "ok") - REPORT_ROWS),
+        "calls": {
+            "detect": detect_calls,
+            "identify": identify_calls,
+            # The run: one enroll per photo, one create per new person; no detect again for
+            # photos this check already detected.
+            "run": will_enroll + sum(1 for p in person_list if p["action"] == "create"),
+        },
+        "trained": target.trainable and options.detect and target.is_trained(),
+    }
+
+
+def _check_faces(
+    ctx: JobContext,
+    source: Source,
+    entries: list[Entry],
+    ready: list[_Row],
+    target: Target,
+    options: ImportParams,
+    limits: Limits,
+) -> int:
+    """Detect each ready photo (one call each); identify against a trained target."""
+    trained = target.is_trained()
+    ctx.progress(done=0, total=len(ready), message="Detecting faces", force=True)
+    to_identify: list[tuple[str, _Row]] = []
+    by_ref = {e.path: e for e in entries}
+    rows = {row.file: row for row in ready}
+
+    def detect(entry: Entry) -> dict[str, Any]:
+        data = source.read(entry.path, limits.max_file_bytes)
+        try:
+            found = patience(
+                functools.partial(target.detect, data, want_ids=trained),
+                tenant=ctx.tenant,
+                check=ctx.check_control,
+            )
+        except FaceApiError as exc:
+            return {"error": f"the provider refused it: {exc.code} {exc.message}"}
+        return {"faces": found.faces, "face_ids": found.face_ids}
+
+    def record(key: str, entry: Entry, found: dict[str, Any]) -> None:
+        row = rows[entry.path]
+        ctx.progress(advance=1)
+        if "error" in found:
+            row.status, row.reason = "not_image", found["error"]
+            return
+        faces: list[FaceRectangle] = found["faces"]
+        row.faces = _rects(faces)
+        if not faces:
+            row.status, row.reason = "no_face", ""
+        elif len(faces) > 1:
+            row.status = "several_faces"
+            row.reason = f"{len(faces)} faces: {POLICIES[options.policy].lower()}"
+        elif faces[0].width < _min_face():
+            row.status = "small_face"
+            row.reason = f"{faces[0].width} px wide; at least {_min_face()} px needed"
+        if trained and found["face_ids"] and row.status in ("ok", "several_faces"):
+            to_identify.append((found["face_ids"][0], row))
+
+    # Detected in threads like the import; the rows are filled in here, in this thread.
+    _in_threads(ctx, [(row.file, by_ref[row.file]) for row in ready], detect, record)
+    calls = 0
+    persons = target.persons() if to_identify else {}
+    names = {pid: name for name, pid in persons.items() if name != pid}
+    for batch in chunks(to_identify, 10):
+        ctx.check_control()
+        calls += 1
+        best = patience(
+            functools.partial(target.identify, [fid for fid, _ in batch], options.match_threshold),
+            tenant=ctx.tenant,
+            check=ctx.check_control,
+        )
+        for face_id, row in batch:
+            if face_id not in best:
+                continue
+            person_id, confidence = best[face_id]
+            entry = by_ref[row.file]
+            own = persons.get(entry.person_ref)
+            if person_id != own:
+                row.status = "matches_other"
+                row.reason = (
+                    f"looks like {names.get(person_id, person_id)} "
+                    f"(confidence {confidence:.2f}); enrolled anyway"
+                )
+    return calls
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def _load_plan(ctx: JobContext) -> dict[str, Any]:
+    check_id = ctx.params.get("check_job")
+    if not check_id:
+        return {}
+    path = job_workdir(Job(pk=check_id)) / "plan.json"
+    try:
+        plan: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return plan
+
+
+class _Persons:
+    """Person refs of the source -> personIds, creating the missing ones once (recorded)."""
+
+    def __init__(self, ctx: JobContext, target: Target) -> None:
+        self.ctx = ctx
+        self.target = target
+        self.known = target.persons() if target.has_persons else {}
+        for key, item in ctx.finished_steps().items():
+            if key.startswith("person:"):
+                self.known[key[len("person:") :]] = str(item.data.get("person_id", ""))
+        self.created = 0
+        self._lock = threading.Lock()
+
+    def id_for(self, entry: Entry) -> str:
+        if not self.target.has_persons:
+            return entry.person_name  # a gallery's meta
+        # One thread creates a person; the others with photos of that person wait for it.
+        with self._lock:
+            return self._id_for(entry)
+
+    def _id_for(self, entry: Entry) -> str:
+        ref = entry.person_ref
+        if ref in self.known:
+            return self.known[ref]
+        person_id = patience(
+            lambda: self.target.create_person(
+                user=self.ctx.job.created_by, name=entry.person_name, user_data=entry.user_data
+            ),
+            tenant=self.target.tenant,
+            check=self.ctx.check_control,
+        )
+        self.ctx.record_step(f"person:{ref}", data={"person_id": person_id})
+        self.known[ref] = person_id
+        # A person is found by its name too, so a second import of the set reuses it.
+        self.known.setdefault(entry.person_name, person_id)
+        self.created += 1
+        return str(person_id)
+
+
+def _one_file(
+    ctx: JobContext,
+    source: Source,
+    entry: Entry,
+    target: Target,
+    persons: _Persons,
+    options: ImportParams,
+    plan: dict[str, Any],
+    shared: _Shared,
+    limits: Limits,
+) -> dict[str, str]:
+    row = {"file": entry.path, "person": entry.person_name, "personId": "", "persistedFaceId": ""}
+
+    def done(status: str, reason: str = "", **extra: str) -> dict[str, str]:
+        return row | {"status": status, "reason": reason} | extra
+
+    if entry.path == PERSON_ONLY:
+        row["personId"] = persons.id_for(entry)
+        return done("person", "person without photos")
+    if entry.problem:
+        return done("failed", entry.problem)
+    if target.has_persons and not entry.person_ref:
+        return done("skipped", "not in a person folder")
+    got = _read_checked(source, entry, limits)
+    if isinstance(got, str):
+        return done("failed", got)
+    sha = imagestore.sha256_of(got)
+    planned = plan.get(entry.path) or {}
+    if planned.get("sha256") == sha and planned.get("duplicate_of"):
+        return done("skipped", f"same file as {planned['duplicate_of']}", sha256=sha)
+    why_not = shared.claim(sha)
+    if why_not:
+        return done("skipped", why_not, sha256=sha)
+    enrolled = False
+    try:
+        row = _enroll_file(ctx, entry, got, sha, target, persons, options, plan, row)
+        enrolled = row["status"] == "enrolled"
+        return row
+    finally:
+        shared.release(sha, enrolled=enrolled)
+
+
+def _enroll_file(
+    ctx: JobContext,
+    entry: Entry,
+    got: bytes,
+    sha: str,
+    target: Target,
+    persons: _Persons,
+    options: ImportParams,
+    plan: dict[str, Any],
+    row: dict[str, str],
+) -> dict[str, str]:
+    def done(status: str, reason: str = "", **extra: str) -> dict[str, str]:
+        return row | {"status": status, "reason": reason, "sha256": sha} | extra
+
+    try:
+        imagestore.open_upright(got)
+    except imagestore.UnreadableImage:
+        return done("failed", "not an image we can read")
+    planned = plan.get(entry.path)
+    user = ctx.job.created_by
+    try:
+        if (
+            planned is not None
+            and planned.get("sha256") == sha
+            and planned.get("faces") is not None
+        ):
+            faces = [_rect(f) for f in planned["faces"]]
+        else:
+            faces = patience(
+                lambda: target.detect(got).faces, tenant=target.tenant, check=ctx.check_control
+            )
+        if not faces:
+            return done("failed", "no face found")
+        if options.skip_small and faces[0].width < _min_face():
+            return done("skipped", f"face too small ({faces[0].width} px)")
+        person_id = persons.id_for(entry) if target.has_persons or entry.person_name else ""
+        row["personId"] = person_id if target.has_persons else ""
+        if len(faces) > 1 and options.policy == "skip":
+            return done("skipped", f"{len(faces)} faces (policy: skip)")
+        if len(faces) > 1 and options.policy == "pick" and target.supports_pick:
+            token = target.keep_for_pick(
+                user=user, person_id=row["personId"], image=got, filename=entry.path, faces=faces
+            )
+            return done("pick", f"{len(faces)} faces: pick one on the person's page", pending=token)
+        face_id = patience(
+            lambda: target.enroll(
+                user=user,
+                person_id=person_id,
+                image=got,
+                filename=entry.path,
+                face=faces[0],
+                user_data="" if target.has_persons else entry.user_data,
+            ),
+            tenant=target.tenant,
+            check=ctx.check_control,
+        )
+    except FaceApiError as exc:
+        if exc.status == 429:
+            raise  # waited long enough: stop the job, a retry resumes at this file
+        return done("failed", f"{exc.code}: {exc.message}")
+    reason = f"largest of {len(faces)} faces" if len(faces) > 1 else ""
+    return done("enrolled", reason, persistedFaceId=face_id)
+
+
+def _step_key(index: int, entry: Entry) -> str:
+    # Zero-padded, so the steps sort in the source's order (the CSV follows it).
+    return f"file:{index:07d}:{entry.path}"[:300]
+
+
+class _Shared:
+    """What the threads of one import share: the photos enrolled, and those being enrolled
+    (so two copies of one photo in the source never go in at the same time)."""
+
+    def __init__(self, enrolled: set[str]) -> None:
+        self.enrolled = enrolled
+        self.in_flight: set[str] = set()
+        self.lock = threading.Lock()
+
+    def claim(self, sha: str) -> str:
+        """ "" when this thread may enroll the photo, else why not."""
+        with self.lock:
+            if sha in self.enrolled:
+                return "already enrolled in this collection"
+            if sha in self.in_flight:
+                return "the same photo is being enrolled from another file"
+            self.in_flight.add(sha)
+            return ""
+
+    def release(self, sha: str, *, enrolled: bool) -> None:
+        with self.lock:
+            self.in_flight.discard(sha)
+            if enrolled:
+                self.enrolled.add(sha)
+
+
+def _in_threads[R](
+    ctx: JobContext,
+    todo: list[tuple[str, Entry]],
+    work: Callable[[Entry], R],
+    record: Callable[[str, Entry, R], None],
+) -> None:
+    """Run `work` on each entry in FACEADMIN_IMPORT_THREADS threads; record each outcome here.
+
+    The engine's face detector releases the GIL, so two threads keep both cores busy, and
+    for a cloud tenant they overlap the network waits (the rate limit still holds: the
+    limiter is shared). Steps are recorded in this thread only, as they finish; a pause,
+    cancel or error stops the threads taking new files, and the files already under way
+    finish and are recorded before it is raised, so no enrolled photo goes unrecorded."""
+    queue_in: queue.SimpleQueue[tuple[str, Entry]] = queue.SimpleQueue()
+    for item in todo:
+        queue_in.put(item)
+    results: queue.SimpleQueue[tuple[str, Entry, R | None, BaseException | None]]
+    results = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    key, entry = queue_in.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results.put((key, entry, work(entry), None))
+                except BaseException as exc:
+                    results.put((key, entry, None, exc))
+                    stop.set()
+                    return
+        finally:
+            connections.close_all()
+
+    count = max(1, min(int(settings.FACEADMIN_IMPORT_THREADS), len(todo)))
+    threads = [threading.Thread(target=worker, name=f"import-{i}") for i in range(count)]
+    for thread in threads:
+        thread.start()
+    error: BaseException | None = None
+    try:
+        while True:
+            try:
+                key, entry, row, exc = results.get(timeout=0.2)
+            except queue.Empty:
+                if not any(t.is_alive() for t in threads) and results.empty():
+                    break
+            else:
+                if exc is not None:
+                    error = error or exc
+                elif row is not None:
+                    record(key, entry, row)
+            if error is None:
+                try:
+                    ctx.check_control()
+                except JobInterrupted as exc:
+                    error = exc
+            if error is not None:
+                stop.set()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    if error is not None:
+        raise error
+
+
+def run_import(
+    ctx: JobContext, *, path: Path, options: ImportParams, target: Target | None = None
+) -> dict[str, Any]:
+    """Enroll every photo of the source at `path`; the body of the import job (and of copy)."""
+    target = target or target_for(
+        tenant=ctx.tenant, kind=options.kind, collection_id=options.collection_id
+    )
+    limits = Limits.from_settings()
+    source = open_source(path)
+    try:
+        entries = read_entries(source, limits)
+        finished = {k for k in ctx.finished_steps() if k.startswith("file:")}
+        ctx.progress(done=len(finished), total=len(entries), message="Enrolling", force=True)
+        plan = _load_plan(ctx)
+        persons = _Persons(ctx, target)
+        shared = _Shared(target.enrolled_sha256())
+        todo = [
+            (key, entry)
+            for index, entry in enumerate(entries)
+            if (key := _step_key(index, entry)) not in finished
+        ]
+
+        def one(entry: Entry) -> dict[str, str]:
+            return _one_file(ctx, source, entry, target, persons, options, plan, shared, limits)
+
+        def record(key: str, entry: Entry, row: dict[str, str]) -> None:
+            ctx.record_step(key, status=row["status"], data=row)
+            ctx.progress(advance=1, message=f"{entry.path}: {row['status']}")
+
+        _in_threads(ctx, todo, one, record)
+    finally:
+        source.close()
+    ctx.progress(force=True, message="Finished")
+    counts = Counter(
+        JobItem.objects.filter(job=ctx.job, key__startswith="file:").values_list(
+            "status", flat=True
+        )
+    )
+    created = JobItem.objects.filter(job=ctx.job, key__startswith="person:").count()
+    audit_record(
+        action="collection.import",
+        tenant=target.tenant,
+        user=ctx.job.created_by,
+        target_kind=options.kind,
+        target_id=options.collection_id,
+        outcome="ok" if not counts.get("failed") else "partial",
+        reason=", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        + f"; {created} persons created",
+    )
+    return {
+        "target": _target_info(options, target),
+        "counts": dict(counts),
+        "count_rows": [[k, label, counts[k]] for k, label in RUN_LABELS.items() if counts[k]],
+        "files": len(entries),
+        "persons_created": created,
+        "trainable": target.trainable,
+    }
+
+
+def import_run(ctx: JobContext) -> dict[str, Any]:
+    options = ImportParams.of(ctx.params)
+    return run_import(ctx, path=source_path(ctx.job), options=options)
+
+
+# --- the per-file result -------------------------------------------------------------------
+
+
+def import_rows(job: Job) -> Iterator[dict[str, str]]:
+    steps = JobItem.objects.filter(job=job, key__startswith="file:").order_by("key")
+    for item in steps.iterator():
+        data = item.data if isinstance(item.data, dict) else {}
+        yield {column: str(data.get(column, "")) for column in RESULT_COLUMNS}
+
+
+def _cell(value: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas, and file names come from an
+    uploaded ZIP: quote them (CSV injection), as the other CSV exports do."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def import_csv_lines(job: Job) -> Iterator[str]:
+    """The per-file result as CSV text, line by line (for a streamed download)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=RESULT_COLUMNS)
+    writer.writeheader()
+    for row in import_rows(job):
+        writer.writerow({column: _cell(value) for column, value in row.items()})
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    if out.getvalue():
+        yield out.getvalue()
