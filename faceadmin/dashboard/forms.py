@@ -32,6 +32,7 @@ class TenantSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "rate_limit_per_second" in self.fields:
             field = self.fields["rate_limit_per_second"]
+            field.required = False  # left out: the stored limit stays
             field.help_text = "Imports and copies keep to it, across all workers. " + "; ".join(
                 f"{label}: {value:g}" for value, label in RATE_LIMIT_PRESETS
             )
@@ -46,6 +47,12 @@ class TenantSettingsForm(forms.ModelForm):
         url: str = self.cleaned_data.get("endpoint_url") or ""
         if not url:
             return ""
+        if self.instance.pk and url.strip().rstrip("/") == (
+            self.instance.endpoint_url or ""
+        ).rstrip("/"):
+            # Unchanged: renaming a tenant must not depend on DNS answering right now; every
+            # connection checks the endpoint again anyway.
+            return self.instance.endpoint_url
         try:
             return endpoint_check(url)
         except EndpointRefused as exc:

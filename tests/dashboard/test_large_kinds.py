@@ -79,7 +79,7 @@ def test_a_large_person_group_is_managed_and_trained_like_a_small_one(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_large_face_list_is_audited_exported_and_searched_for_duplicates(
-    large_kinds: None, local_client_as: Any, local_tenant: Tenant, operator: Any
+    large_kinds: None, local_client_as: Any, local_tenant: Tenant, operator: Any, run_jobs: Any
 ) -> None:
     client = local_client_as("operator")
     create(client, "largefacelists", "gate")
@@ -107,6 +107,7 @@ def test_a_large_face_list_is_audited_exported_and_searched_for_duplicates(
     assert len(rows) == 3
     assert 'data-testid="training-status">succeeded<' in wait_for_training(client, url)
     html = client.post(url + "duplicates/start/", {"threshold": "0.7"}, **HTMX).content.decode()
+    run_jobs()  # the worker runs the scan job
     deadline = time.monotonic() + 120
     while 'hx-trigger="every 2s"' in html and time.monotonic() < deadline:
         time.sleep(0.5)

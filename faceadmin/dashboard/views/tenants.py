@@ -164,7 +164,11 @@ def tenant_settings(request: TenantRequest) -> HttpResponse:
                 endpoint_url=data["endpoint_url"],
                 primary_key=data["primary_key"],
                 secondary_key=data["secondary_key"],
-                rate_limit_per_second=max(0.0, data["rate_limit_per_second"] or 0.0),
+                rate_limit_per_second=(
+                    None
+                    if data.get("rate_limit_per_second") is None
+                    else max(0.0, data["rate_limit_per_second"])
+                ),
             )
         except tenant_services.KeysRequired as exc:
             form.add_error("primary_key", str(exc))
