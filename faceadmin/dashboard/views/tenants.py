@@ -1,7 +1,8 @@
 """Tenant pages: overview, provider status, keys, members, settings."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -159,8 +160,10 @@ def tenant_settings(request: TenantRequest) -> HttpResponse:
 
 
 @login_required
-@user_passes_test(lambda u: u.is_superuser)
 def tenant_create(request: HttpRequest) -> HttpResponseBase:
+    if not request.user.is_superuser:
+        # Logged in but not allowed: a 403 page, not the login form again.
+        raise PermissionDenied("Only staff administrators create tenants.")
     form = TenantCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
