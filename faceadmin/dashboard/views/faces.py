@@ -30,6 +30,9 @@ from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.access import TenantRequest, tenant_view
 from faceadmin.tenants.models import Role
 
+# htmx event: the faces of the page changed, so the faces panel (and its counts) reloads.
+FACES_CHANGED = "faces-changed"
+
 _CONTENT_TYPES = {
     "jpg": "image/jpeg",
     "png": "image/png",
@@ -152,7 +155,10 @@ def _pick(
         tenant=request.tenant, user=request.user, pending=pending, faces=form.chosen()
     )
     context["outcomes"] = [outcome_view(outcome)]
-    return render(request, template, context, status=200)
+    response = render(request, template, context, status=200)
+    if outcome.faces:
+        response["HX-Trigger"] = FACES_CHANGED
+    return response
 
 
 def outcome_view(outcome: PhotoOutcome, *, form: FacePickForm | None = None) -> dict[str, Any]:
@@ -250,7 +256,10 @@ def _remove(
         messages.error(request, f"{ApiErrorView.of(exc).title} ({exc.code}: {exc.message})")
         return redirect(_back_url(request, kind, collection_id, person_id))
     if request.htmx:
-        return HttpResponse("")  # the face's tile is swapped out
+        # The face's tile is swapped out; the panel reloads its counts on this event.
+        response = HttpResponse("")
+        response["HX-Trigger"] = FACES_CHANGED
+        return response
     messages.success(request, "The face was deleted with its stored image.")
     return redirect(_back_url(request, kind, collection_id, person_id))
 
