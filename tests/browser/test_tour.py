@@ -71,8 +71,8 @@ def filled(local_tenant: Tenant, local_members: dict[str, Any]) -> dict[str, str
     ff = findface_tenant()
     Membership.objects.create(user=root, tenant=ff, role=Role.ADMIN)
     galleries.gallery_create(tenant=ff, user=root, name="people")
-    galleries.gallery_enroll(tenant=ff, user=root, gallery="people", meta="Joe Biden",
-                             photo=photo_from_bytes(data=photo("enroll/joe_biden/2.jpg")))  # fmt: skip
+    biden = photo_from_bytes(data=photo("enroll/joe_biden/2.jpg"))
+    galleries.gallery_enroll(tenant=ff, user=root, gallery="people", meta="Joe Biden", photo=biden)
     engine_jobs_end()
     return {"person": obama}
 
