@@ -52,7 +52,7 @@ class CollectionCreateForm(forms.Form):
     kind = forms.ChoiceField(
         label="Kind",
         choices=[(KIND_SLUGS[k], label) for k, label in KIND_LABELS.items()],
-        help_text="Person groups hold persons (up to 10,000 in a large one) for identify; "
+        help_text="Person groups hold persons (up to 1,000,000 in a large one) for identify; "
         "face lists hold faces for find-similar (up to 1,000, or 1,000,000 in a large one).",
     )
     collection_id = forms.CharField(

@@ -109,3 +109,36 @@ def test_error_pages_are_styled_within_the_layout(
     response = page.goto(f"{live_server.url}/tenants/new/")
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_findface_lookup_shows_its_whole_threshold_and_its_own_words(
+    width: int, live_server: Any, page: Any, logged_in_page: Any, local_members: Any
+) -> None:
+    from faceadmin.tenants.models import Membership, Role
+    from tests.browser.test_tour import findface_tenant
+
+    Membership.objects.create(user=local_members["operator"], tenant=findface_tenant(),
+                              role=Role.OPERATOR)  # fmt: skip
+    logged_in_page("local-operator")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/t/ff/lookup/")
+    threshold = page.get_by_label("Threshold")
+    expect(threshold).to_be_visible()
+    # The longest preset fits: the select is at least as wide as what it shows needs.
+    cut = threshold.evaluate(
+        """(select) => {
+          const probe = document.createElement("span");
+          probe.style.font = getComputedStyle(select).font;
+          probe.style.whiteSpace = "pre";
+          document.body.append(probe);
+          const widest = Math.max(...[...select.options].map((o) => {
+            probe.textContent = o.text; return probe.getBoundingClientRect().width; }));
+          probe.remove();
+          return widest + 40 - select.clientWidth;
+        }"""
+    )
+    assert cut <= 0, f"the threshold select is {cut:.0f} px too narrow"
+    expect(page.locator("main")).not_to_contain_text("embedded engine")
+    assert overflow(page) == 0
+    screenshot(page, f"findface-lookup-{width}")
