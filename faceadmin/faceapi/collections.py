@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -901,6 +902,16 @@ def pending_photo_enroll(
             return PhotoOutcome(pending.filename, "failed", tuple(enrolled), pending, error=exc)
     pending.delete()
     return PhotoOutcome(pending.filename, "enrolled", tuple(enrolled))
+
+
+def pending_photo_discard(*, tenant: Tenant, token: str) -> PendingPhoto | None:
+    """Drop a photo waiting for a pick, with its file; None when it is not (any more) there."""
+    try:
+        pending = PendingPhoto.objects.get(tenant=tenant, token=token)
+    except (PendingPhoto.DoesNotExist, ValueError, ValidationError):
+        return None
+    pending.delete()
+    return pending
 
 
 def pending_photos(

@@ -22,7 +22,13 @@ from faceadmin.dashboard.views.collection_support import (
     person_kind_or_404,
     person_url,
 )
-from faceadmin.faceapi.collections import PhotoOutcome, pending_photo_enroll, photo_enroll
+from faceadmin.faceapi.collections import (
+    KIND_SLUGS,
+    PhotoOutcome,
+    pending_photo_discard,
+    pending_photo_enroll,
+    photo_enroll,
+)
 from faceadmin.faceapi.errors import FaceApiError
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
 from faceadmin.faceapi.services import ApiErrorView, face_list_delete_face, person_delete_face
@@ -87,6 +93,25 @@ def pending_photo(request: TenantRequest, token: str) -> FileResponse:
     except (ValueError, ValidationError):  # not a UUID
         raise Http404("No such photo.") from None
     return _private_file(pending.image)
+
+
+@tenant_view(Role.OPERATOR)
+@require_POST
+def pending_discard(request: TenantRequest, token: str) -> HttpResponse:
+    """Drop a photo waiting for a pick without enrolling any of its faces."""
+    pending = pending_photo_discard(tenant=request.tenant, token=token)
+    if pending is None:
+        raise Http404("This photo is no longer waiting for a pick.")
+    if request.htmx:
+        return render(
+            request, "dashboard/collection_upload.html#discarded", {"filename": pending.filename}
+        )
+    messages.success(request, f"{pending.filename}: discarded; none of its faces was enrolled.")
+    kind = CollectionKind(pending.kind)
+    args = [request.tenant.slug, KIND_SLUGS[kind], pending.collection_id]
+    if pending.person_id:
+        return redirect("dashboard:person", *args, pending.person_id)
+    return redirect("dashboard:collection", *args)
 
 
 # --- enrolling uploads, picking faces, removing faces ----------------------------------------
