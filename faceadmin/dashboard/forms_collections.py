@@ -127,10 +127,18 @@ class FaceUploadForm(forms.Form):
         for photo in photos:
             size = photo.size or 0
             if size > MAX_PHOTO_BYTES or size < MIN_PHOTO_BYTES:
-                raise forms.ValidationError(
-                    f"{photo.name} is {size:,} bytes; photos must be 1 KB to 6 MB."
-                )
+                raise forms.ValidationError(f"{photo.name} is {size_text(size)}; {SIZE_RULE}.")
         return photos
+
+
+SIZE_RULE = "photos must be 1 KB to 6 MB"
+
+
+def size_text(size: int) -> str:
+    """A file size in the unit of the limit it is compared with (KB below 1 MB, else MB)."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 class FacePickForm(forms.Form):

@@ -6,6 +6,7 @@ Stored photos are served only to members of the tenant, never from a public URL.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,7 +14,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from faceadmin.dashboard.forms_collections import FacePickForm, FaceUploadForm
+from faceadmin.dashboard.forms_collections import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS_PER_UPLOAD,
+    SIZE_RULE,
+    FacePickForm,
+    FaceUploadForm,
+    size_text,
+)
 from faceadmin.dashboard.views.collection_support import (
     base_context,
     collection_url,
@@ -124,13 +132,21 @@ def _upload(
 
     The page's script posts one file per request and shows each result as it comes (htmx
     fragment); a plain form posts them all and gets the results page."""
-    form = FaceUploadForm(request.POST, request.FILES)
     context = base_context(request, kind, collection_id) | {
         "person_id": person_id,
-        "upload_form": form,
         "back_url": _back_url(request, kind, collection_id, person_id),
     }
     template = "dashboard/collection_upload.html"
+    too_big = _refuse_by_length(request)
+    if too_big:
+        # Refused from the headers alone: the body (the photo) is never read.
+        context |= {"outcomes": [], "refused": too_big, "upload_form": FaceUploadForm()}
+        return render(request, template + ("#results" if request.htmx else ""), context, status=413)
+    form = FaceUploadForm(request.POST, request.FILES)
+    context |= {
+        "upload_form": form,
+        "upload_files": [f.name for f in request.FILES.getlist("photos")],
+    }
     if not form.is_valid():
         context["outcomes"] = []
         return render(request, template + ("#results" if request.htmx else ""), context, status=400)
@@ -150,6 +166,24 @@ def _upload(
         )
     context["outcomes"] = [outcome_view(o) for o in outcomes]
     return render(request, template + ("#results" if request.htmx else ""), context)
+
+
+# A request carries one photo (the page's script) or up to MAX_PHOTOS_PER_UPLOAD (a plain
+# form), plus the form's other fields.
+_FORM_OVERHEAD = 64 * 1024
+
+
+def _refuse_by_length(request: TenantRequest) -> str:
+    """Why the upload is refused before its body is read, from Content-Length; "" if not."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return ""
+    files = 1 if request.htmx else MAX_PHOTOS_PER_UPLOAD
+    if length <= files * MAX_PHOTO_BYTES + _FORM_OVERHEAD:
+        return ""
+    name = unquote(request.headers.get("X-Upload-Filename", ""))[:255] or "This upload"
+    return f"{name} is {size_text(length)}; {SIZE_RULE}."
 
 
 def _pick(
