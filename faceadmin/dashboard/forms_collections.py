@@ -203,3 +203,23 @@ class DuplicatesForm(forms.Form):
         "API's 'same person'; 0.9 and above are usually the same photo.",
         widget=forms.NumberInput(attrs={"step": "0.05"}),
     )
+
+
+class CatalogSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Name, userData or person ID",
+        required=False,
+        max_length=128,
+        help_text="Searches the whole group (its local catalog), any case.",
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("name", "Name A to Z"),
+            ("-name", "Name Z to A"),
+            ("-faces", "Most faces"),
+            ("faces", "Fewest faces"),
+        ],
+    )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

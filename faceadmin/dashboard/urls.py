@@ -4,6 +4,7 @@ from django.urls import path
 
 from faceadmin.dashboard.views import (
     audit,
+    catalog,
     collections,
     galleries,
     jobs,
@@ -35,6 +36,7 @@ urlpatterns = [
         name="tenant_member_remove",
     ),
     path("t/<slug:slug>/settings/", tenants.tenant_settings, name="tenant_settings"),
+    *catalog.urlpatterns,
     *collections.urlpatterns,
     *galleries.urlpatterns,
     *lookup.urlpatterns,

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.catalog import catalog_forget, catalog_note_person
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError, NotTrainedError
 from faceadmin.faceapi.models import CollectionChange, DuplicateScan, PendingPhoto
 from faceadmin.faceapi.types import (
@@ -134,7 +135,13 @@ def _audited(
     )
 
 
-def _mark_changed(*, tenant: Tenant, kind: CollectionKind, collection_id: str, action: str) -> None:
+def _mark_changed(
+    *, tenant: Tenant, kind: CollectionKind, collection_id: str, action: str, person_id: str = ""
+) -> None:
+    if person_id:
+        catalog_note_person(
+            tenant=tenant, kind=kind, collection_id=collection_id, person_id=person_id
+        )
     if kind not in TRAINABLE_KINDS:
         return
     CollectionChange.objects.update_or_create(
@@ -355,6 +362,7 @@ def _forget_collection(*, tenant: Tenant, kind: CollectionKind, collection_id: s
         CollectionChange.objects.filter(**where).delete()
         DuplicateScan.objects.filter(**where).delete()
         PendingPhoto.objects.filter(**where).delete()
+        catalog_forget(tenant=tenant, kind=kind, collection_id=collection_id)
     return dropped
 
 
@@ -411,7 +419,13 @@ def person_create(
             **_ids(kind, group_id), name=name, user_data=user_data_or_none(user_data)
         )
         note.target_id = person_id
-    _mark_changed(tenant=tenant, kind=kind, collection_id=group_id, action="person.create")
+    _mark_changed(
+        tenant=tenant,
+        kind=kind,
+        collection_id=group_id,
+        action="person.create",
+        person_id=person_id,
+    )
     return person_id
 
 
@@ -436,6 +450,7 @@ def person_update(
         _op(tenant, kind, "person_update")(
             **_ids(kind, group_id), person_id=person_id, name=name, user_data=user_data or ""
         )
+    catalog_note_person(tenant=tenant, kind=kind, collection_id=group_id, person_id=person_id)
 
 
 def person_delete(
@@ -463,7 +478,13 @@ def person_delete(
     PendingPhoto.objects.filter(
         tenant=tenant, kind=kind.value, collection_id=group_id, person_id=person_id
     ).delete()
-    _mark_changed(tenant=tenant, kind=kind, collection_id=group_id, action="person.delete")
+    _mark_changed(
+        tenant=tenant,
+        kind=kind,
+        collection_id=group_id,
+        action="person.delete",
+        person_id=person_id,
+    )
     return dropped
 
 
@@ -577,7 +598,13 @@ def _add_face(
         face=target_face,
         user_data=user_data,
     )
-    _mark_changed(tenant=tenant, kind=kind, collection_id=collection_id, action="face.add")
+    _mark_changed(
+        tenant=tenant,
+        kind=kind,
+        collection_id=collection_id,
+        action="face.add",
+        person_id=person_id,
+    )
     return PersistedFace(persisted_face_id, user_data_or_none(user_data))
 
 
@@ -617,7 +644,13 @@ def _delete_face(
     imagestore.face_images_delete(
         tenant=tenant, kind=kind, collection_id=collection_id, persisted_face_id=persisted_face_id
     )
-    _mark_changed(tenant=tenant, kind=kind, collection_id=collection_id, action="face.delete")
+    _mark_changed(
+        tenant=tenant,
+        kind=kind,
+        collection_id=collection_id,
+        action="face.delete",
+        person_id=person_id,
+    )
 
 
 # --- face lists ------------------------------------------------------------------------------
