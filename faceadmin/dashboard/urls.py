@@ -11,6 +11,7 @@ from faceadmin.dashboard.views import (
     lookup,
     snapshots,
     tenants,
+    users,
 )
 
 app_name = "dashboard"
@@ -43,4 +44,5 @@ urlpatterns = [
     *audit.urlpatterns,
     *snapshots.urlpatterns,
     *jobs.urlpatterns,
+    *users.urlpatterns,
 ]

@@ -26,8 +26,9 @@ def test_an_operator_syncs_and_searches_the_whole_group(
     services.collection_create(tenant=local_tenant, user=user, kind=PG, collection_id="staff",
                                name="Staff")  # fmt: skip
     for i in range(60):
+        room = f'{{"room": {100 + i}}}'
         services.person_create(tenant=local_tenant, user=user, kind=PG, group_id="staff",
-                               name=f"Guest {i:02d}", user_data=f'{{"room": {100 + i}}}')  # fmt: skip
+                               name=f"Guest {i:02d}", user_data=room)  # fmt: skip
     services.person_create(tenant=local_tenant, user=user, kind=PG, group_id="staff",
                            name="Zoë Ångström")  # fmt: skip
     logged_in_page("local-operator")
@@ -45,9 +46,10 @@ def test_an_operator_syncs_and_searches_the_whole_group(
     page.get_by_label("Name, userData or person ID").fill('"room": 15')
     expect(page.locator("table.search-results tbody tr")).to_have_count(10)
     assert page.evaluate("window.notReloaded") is True
-    assert page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    ) <= 0
+    assert (
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        <= 0
+    )
     screenshot(page, f"search-{width}")
     page.locator("table.search-results a").first.click()
     expect(page.get_by_role("heading", name="Guest 50")).to_be_visible()

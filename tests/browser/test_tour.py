@@ -148,6 +148,8 @@ def test_tour(
         ("audit", f"{t}/audit/"),
         ("keys", f"{t}/keys/"),
         ("members", f"{t}/members/"),
+        ("users", f"{t}/users/"),
+        ("person-search", f"{group}/search/"),
         ("settings", f"{t}/settings/"),
         ("tenant-new", "/tenants/new/"),
         ("not-found", f"{t}/no/such/page/"),
@@ -180,4 +182,6 @@ def test_tour(
     tour.visit("viewer-forbidden", f"{t}/lookup/")
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
     assert re.search(r"/lookup/$", page.url)
+    page.context.clear_cookies()
+    tour.visit("set-password-used-link", "/set-password/MQ/used-token/")
     assert tour.too_wide == {}
