@@ -167,16 +167,23 @@ def tenant_create(request: HttpRequest) -> HttpResponseBase:
     form = TenantCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        primary_key = data["primary_key"]
+        minted = not primary_key and form.served_here()
+        if minted:
+            primary_key = tenant_services.tenant_key_mint(
+                provider=data["provider"], slug=data["slug"]
+            )
         tenant = tenant_services.tenant_create(
             name=data["name"],
             slug=data["slug"],
             provider=data["provider"],
             endpoint_url=data["endpoint_url"],
-            primary_key=data["primary_key"],
+            primary_key=primary_key,
             secondary_key=data["secondary_key"],
             admin=request.user,
         )
-        messages.success(request, f"Tenant {tenant.name} was created; you are its admin.")
+        note = " A key was minted for it on this server." if minted else ""
+        messages.success(request, f"Tenant {tenant.name} was created; you are its admin.{note}")
         return redirect("dashboard:tenant_home", tenant.slug)
     return render(
         request, "dashboard/tenant_create.html", {"form": form}, status=400 if form.errors else 200
