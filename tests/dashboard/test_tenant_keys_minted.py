@@ -34,9 +34,9 @@ def test_a_tenant_served_here_gets_a_working_key(staff: Client, provider: str) -
 
 
 def test_a_findface_cloud_tenant_without_a_key_is_told_how_to_get_one(staff: Client) -> None:
-    response = staff.post("/tenants/new/", {"name": "Cloud", "slug": "cloud",
-                                            "provider": "findface",
-                                            "endpoint_url": "https://api.findface.pro"})  # fmt: skip
+    cloud = {"name": "Cloud", "slug": "cloud", "provider": "findface",
+             "endpoint_url": "https://api.findface.pro"}  # fmt: skip
+    response = staff.post("/tenants/new/", cloud)
     assert response.status_code == 400
     assert "FindFace Cloud needs your account&#x27;s API token" in response.content.decode()
     assert not Tenant.objects.filter(slug="cloud").exists()
