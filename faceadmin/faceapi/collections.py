@@ -868,16 +868,38 @@ def photo_enroll(
     image: bytes,
     filename: str,
     user_data: str | None = None,
+    confirmed: bool = False,
 ) -> PhotoOutcome:
     """Detect, then enroll the only face, or keep the photo for a pick when it has several.
+
+    A photo with one face also waits for a confirmation when the face looks like another
+    person of the group (identify, once the group is trained) or its quality for recognition
+    is low; `confirmed` skips those checks.
 
     `person_id` is empty for face lists. Provider errors come back in the outcome (one bad
     photo must not stop an upload of twenty)."""
     try:
-        found = photo_detect(tenant=tenant, image=image)
+        detected = _client(tenant).detect_with_stream(
+            image=image,
+            return_face_id=False,
+            detection_model=DETECTION_MODEL,
+            recognition_model=QUALITY_RECOGNITION_MODEL,
+            return_face_attributes=["qualityForRecognition"],
+        )
+        found = [face.rectangle for face in detected]
         if not found:
             return PhotoOutcome(filename, "failed", message="No face was found in this photo.")
-        if len(found) > 1:
+        warning = ""
+        if len(found) == 1 and not confirmed:
+            warning = _enroll_warning(
+                tenant=tenant,
+                kind=kind,
+                collection_id=collection_id,
+                person_id=person_id,
+                image=image,
+                quality=detected[0].quality_for_recognition,
+            )
+        if len(found) > 1 or warning:
             pending = imagestore.pending_photo_save(
                 tenant=tenant,
                 user=user,
@@ -888,8 +910,9 @@ def photo_enroll(
                 filename=filename,
                 user_data=user_data,
                 faces=found,
+                warning=warning,
             )
-            return PhotoOutcome(filename, "pick", pending=pending)
+            return PhotoOutcome(filename, "pick", pending=pending, message=warning)
         face = _add_face(
             tenant=tenant,
             user=user,
@@ -906,6 +929,55 @@ def photo_enroll(
     except imagestore.UnreadableImage:
         return PhotoOutcome(filename, "failed", message="This file is not an image we can read.")
     return PhotoOutcome(filename, "enrolled", faces=(face,))
+
+
+# recognition_04 rates qualityForRecognition; the rating does not depend on the group's model.
+QUALITY_RECOGNITION_MODEL = "recognition_04"
+# A face at least this likely to be another person of the group is not enrolled unasked.
+LOOKS_LIKE_CONFIDENCE = 0.5
+
+
+def _enroll_warning(
+    *,
+    tenant: Tenant,
+    kind: CollectionKind,
+    collection_id: str,
+    person_id: str,
+    image: bytes,
+    quality: str | None,
+) -> str:
+    """Why the only face of a photo should be confirmed before it is enrolled; "" if not."""
+    warnings = []
+    if quality == "low":
+        warnings.append(
+            "Its quality for recognition is low (blurred, dark, turned away or small): "
+            "it will match poorly."
+        )
+    if kind in PERSON_KINDS and person_id:
+        status = training_status(tenant=tenant, kind=kind, collection_id=collection_id)
+        if status is not None and status.status == "succeeded":
+            from faceadmin.faceapi import lookup  # lookup builds on this module
+
+            identification = lookup.photo_identify(
+                tenant=tenant,
+                photo=lookup.photo_from_bytes(data=image),
+                settings=lookup.DetectSettings(landmarks=False),
+                group_refs=[lookup.GroupRef(kind, collection_id)],
+                max_candidates=3,
+                confidence_threshold=LOOKS_LIKE_CONFIDENCE,
+            )
+            others = [
+                c
+                for face in identification.faces[:1]
+                for c in face.candidates
+                if c.person_id != person_id
+            ]
+            if others:
+                best = others[0]
+                warnings.append(
+                    f"This looks like {best.name} ({best.percent} %), another person of this group."
+                )
+    return " ".join(warnings)
 
 
 def pending_photo_enroll(

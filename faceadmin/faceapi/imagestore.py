@@ -233,6 +233,7 @@ def pending_photo_save(
     filename: str,
     user_data: str | None,
     faces: list[FaceRectangle],
+    warning: str = "",
 ) -> PendingPhoto:
     # Picks nobody came back for are dropped after a day.
     PendingPhoto.objects.filter(created_at__lt=timezone.now() - PENDING_TTL).delete()
@@ -245,6 +246,7 @@ def pending_photo_save(
         filename=PurePosixPath(filename.replace("\\", "/")).name[:255],
         user_data=user_data or "",
         faces=[[f.left, f.top, f.width, f.height] for f in faces],
+        warning=warning,
         width=width,
         height=height,
         uploaded_by=user if getattr(user, "is_authenticated", False) else None,

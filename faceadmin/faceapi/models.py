@@ -134,6 +134,9 @@ class PendingPhoto(models.Model):
     filename = models.CharField(max_length=255, blank=True)
     user_data = models.TextField(blank=True)
     faces = models.JSONField(default=list, help_text="[[left, top, width, height], ...]")
+    # Why a photo with one face waits for a confirmation ("looks like another person", low
+    # quality); empty for a photo with several faces.
+    warning = models.TextField(blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(
