@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from faceadmin.faceapi.errors import NotFoundError
-from faceadmin.faceapi.models import CatalogPerson, CatalogSync
+from faceadmin.faceapi.models import CatalogFace, CatalogPerson, CatalogSync
 from faceadmin.faceapi.types import CollectionKind, Person
 from faceadmin.tenants.models import Tenant
 
@@ -136,9 +136,91 @@ def catalog_note_person(
     )
 
 
+def catalog_refresh_faces(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> int:
+    """The face-list side of catalog_refresh: every face of a (large) face list."""
+    from faceadmin.faceapi.services import face_list_faces
+
+    faces = list(face_list_faces(tenant=tenant, kind=kind, list_id=collection_id))
+    where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}
+    with transaction.atomic():
+        CatalogFace.objects.filter(**where).delete()
+        CatalogFace.objects.bulk_create(
+            [
+                CatalogFace(
+                    tenant=tenant,
+                    kind=kind.value,
+                    collection_id=collection_id,
+                    persisted_face_id=f.persisted_face_id,
+                    user_data=f.user_data or "",
+                    search_text=_search_text(f.persisted_face_id, f.user_data),
+                )
+                for f in faces
+            ],
+            batch_size=_BATCH,
+        )
+        CatalogSync.objects.update_or_create(
+            tenant=tenant,
+            kind=kind.value,
+            collection_id=collection_id,
+            defaults={"synced_at": timezone.now()},
+        )
+    return len(faces)
+
+
+def catalog_note_face(
+    *,
+    tenant: Tenant,
+    kind: CollectionKind,
+    collection_id: str,
+    persisted_face_id: str,
+    user_data: str | None,
+    added: bool,
+) -> None:
+    """After a face was added to or deleted from a face list through faceadmin."""
+    where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}
+    if kind in PERSON_KINDS or not CatalogSync.objects.filter(**where).exists():
+        return
+    if not added:
+        CatalogFace.objects.filter(**where, persisted_face_id=persisted_face_id).delete()
+        return
+    CatalogFace.objects.update_or_create(
+        tenant=tenant,
+        kind=kind.value,
+        collection_id=collection_id,
+        persisted_face_id=persisted_face_id,
+        defaults={
+            "user_data": user_data or "",
+            "search_text": _search_text(persisted_face_id, user_data),
+        },
+    )
+
+
+def catalog_search_faces(
+    *,
+    tenant: Tenant,
+    kind: CollectionKind,
+    collection_id: str,
+    query: str = "",
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[CatalogFace], int, datetime | None]:
+    """Selector: faces whose userData or id contains `query` (any case), by id; one page,
+    the number that match, and the last sync (None: never)."""
+    where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}
+    sync = CatalogSync.objects.filter(**where).first()
+    rows = CatalogFace.objects.filter(**where)
+    text = query.strip().lower()
+    if text:
+        rows = rows.filter(search_text__contains=text)
+    items = list(rows.order_by("persisted_face_id")[offset : offset + limit])
+    total = len(items) if offset == 0 and len(items) < limit else rows.count()
+    return items, total, sync.synced_at if sync else None
+
+
 def catalog_forget(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> None:
     where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}
     CatalogPerson.objects.filter(**where).delete()
+    CatalogFace.objects.filter(**where).delete()
     CatalogSync.objects.filter(**where).delete()
 
 

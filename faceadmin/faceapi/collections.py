@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.catalog import catalog_forget, catalog_note_person
+from faceadmin.faceapi.catalog import catalog_forget, catalog_note_face, catalog_note_person
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError, NotTrainedError
 from faceadmin.faceapi.models import CollectionChange, DuplicateScan, PendingPhoto
 from faceadmin.faceapi.types import (
@@ -598,6 +598,10 @@ def _add_face(
         face=target_face,
         user_data=user_data,
     )
+    if not person_id:
+        face_id = persisted_face_id
+        catalog_note_face(tenant=tenant, kind=kind, collection_id=collection_id,
+                          persisted_face_id=face_id, user_data=user_data, added=True)  # fmt: skip
     _mark_changed(
         tenant=tenant,
         kind=kind,
@@ -644,6 +648,10 @@ def _delete_face(
     imagestore.face_images_delete(
         tenant=tenant, kind=kind, collection_id=collection_id, persisted_face_id=persisted_face_id
     )
+    if not person_id:
+        face_id = persisted_face_id
+        catalog_note_face(tenant=tenant, kind=kind, collection_id=collection_id,
+                          persisted_face_id=face_id, user_data=None, added=False)  # fmt: skip
     _mark_changed(
         tenant=tenant,
         kind=kind,

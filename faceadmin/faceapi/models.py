@@ -350,6 +350,35 @@ class CatalogPerson(models.Model):
         return f"{self.name} ({self.person_id})"
 
 
+class CatalogFace(models.Model):
+    """One face of a (large) face list, as faceadmin last saw it: the face-list side of the
+    catalog (searched by userData and id, sorted by userData or id)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    collection_id = models.CharField(max_length=64)
+    persisted_face_id = models.CharField(max_length=64)
+    user_data = models.TextField(blank=True)
+    search_text = models.CharField(max_length=700)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "collection_id", "persisted_face_id"],
+                name="catalog_face_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "kind", "collection_id", "search_text", "persisted_face_id"],
+                name="catalog_face_search",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.persisted_face_id
+
+
 class CatalogSync(models.Model):
     """When a collection's catalog was last filled from the provider (its "last synced")."""
 

@@ -150,6 +150,7 @@ def test_tour(
         ("members", f"{t}/members/"),
         ("users", f"{t}/users/"),
         ("person-search", f"{group}/search/"),
+        ("face-search", f"{t}/collections/facelists/visitors/search/"),
         ("settings", f"{t}/settings/"),
         ("tenant-new", "/tenants/new/"),
         ("not-found", f"{t}/no/such/page/"),

@@ -85,3 +85,37 @@ def test_the_search_page_syncs_on_demand_and_searches(
     assert "<html" not in fragment and "Zoë Ångström" in fragment
     group_page = viewer.get("/t/local/collections/persongroups/staff/").content.decode()
     assert 'href="/t/local/collections/persongroups/staff/search/"' in group_page
+
+
+FL_URL = "/t/local/collections/facelists/visitors/search/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_face_lists_are_searched_whole_and_follow_adds_and_deletes(
+    local_client_as: Any, local_tenant: Tenant, operator: Any, face_list: str,
+    local_members: Any,
+) -> None:  # fmt: skip
+    from faceadmin.faceapi.collections import photo_enroll
+    from tests.dashboard.conftest import photo
+
+    fl = CollectionKind.FACE_LIST
+    for name, gate in (("enroll/barack_obama/1.jpg", "north"), ("enroll/kit_harington/2.jpg",
+                                                                 "south")):  # fmt: skip
+        photo_enroll(tenant=local_tenant, user=operator, kind=fl, collection_id=face_list,
+                     person_id="", image=photo(name), filename=name.rsplit("/", 1)[-1],
+                     user_data=f'{{"gate": "{gate}"}}')  # fmt: skip
+    viewer = local_client_as("viewer")
+    assert "Never synced" in viewer.get(FL_URL).content.decode()
+    synced = viewer.post(FL_URL + "?q=NORTH", follow=True).content.decode()
+    assert "Synced 2 faces." in synced and "1 face match “NORTH”" in synced
+    assert "1.jpg" in synced  # the stored photo's file
+    added = photo_enroll(tenant=local_tenant, user=operator, kind=fl, collection_id=face_list,
+                         person_id="", image=photo("enroll/barack_obama/2.jpg"),
+                         filename="2.jpg", user_data='{"gate": "north"}')  # fmt: skip
+    assert "2 faces match" in viewer.get(FL_URL + "?q=north").content.decode()
+    services.face_list_delete_face(tenant=local_tenant, user=local_members["admin"], kind=fl,
+                                   list_id=face_list,
+                                   persisted_face_id=added.faces[0].persisted_face_id)  # fmt: skip
+    assert "1 face match" in viewer.get(FL_URL + "?q=north").content.decode()
+    page = viewer.get("/t/local/collections/facelists/visitors/").content.decode()
+    assert f'href="{FL_URL}"' in page
