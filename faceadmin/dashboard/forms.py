@@ -67,11 +67,34 @@ class TenantSettingsForm(forms.ModelForm):
 
 
 class TenantCreateForm(TenantSettingsForm):
-    primary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
+    primary_key = forms.CharField(
+        required=False,
+        widget=SecretInput(),
+        max_length=512,
+        help_text="Leave empty for this server's embedded engine or FindFace facade: a key is "
+        "minted for the tenant. A cloud tenant needs the key its provider issued.",
+    )
+    secondary_key = forms.CharField(required=False, widget=SecretInput(), max_length=512)
 
     class Meta:
         model = Tenant
         fields: tuple[str, ...] = ("name", "slug", "provider", "endpoint_url")
+
+    def served_here(self) -> bool:
+        data = self.cleaned_data
+        served = data.get("provider") in (Provider.EMBEDDED, Provider.FINDFACE)
+        return served and not data.get("endpoint_url")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        cloud_findface = data.get("provider") == Provider.FINDFACE and data.get("endpoint_url")
+        if cloud_findface and not data.get("primary_key"):
+            self.add_error(
+                "primary_key",
+                "FindFace Cloud needs your account's API token: sign in to your FindFace "
+                "Cloud account, copy the token from its API settings and paste it here.",
+            )
+        return data
 
 
 class KeyReplaceForm(forms.Form):

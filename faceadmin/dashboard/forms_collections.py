@@ -52,7 +52,7 @@ class CollectionCreateForm(forms.Form):
     kind = forms.ChoiceField(
         label="Kind",
         choices=[(KIND_SLUGS[k], label) for k, label in KIND_LABELS.items()],
-        help_text="Person groups hold persons (up to 10,000 in a large one) for identify; "
+        help_text="Person groups hold persons (up to 1,000,000 in a large one) for identify; "
         "face lists hold faces for find-similar (up to 1,000, or 1,000,000 in a large one).",
     )
     collection_id = forms.CharField(
@@ -127,10 +127,18 @@ class FaceUploadForm(forms.Form):
         for photo in photos:
             size = photo.size or 0
             if size > MAX_PHOTO_BYTES or size < MIN_PHOTO_BYTES:
-                raise forms.ValidationError(
-                    f"{photo.name} is {size:,} bytes; photos must be 1 KB to 6 MB."
-                )
+                raise forms.ValidationError(f"{photo.name} is {size_text(size)}; {SIZE_RULE}.")
         return photos
+
+
+SIZE_RULE = "photos must be 1 KB to 6 MB"
+
+
+def size_text(size: int) -> str:
+    """A file size in the unit of the limit it is compared with (KB below 1 MB, else MB)."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 class FacePickForm(forms.Form):
@@ -195,3 +203,23 @@ class DuplicatesForm(forms.Form):
         "API's 'same person'; 0.9 and above are usually the same photo.",
         widget=forms.NumberInput(attrs={"step": "0.05"}),
     )
+
+
+class CatalogSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Name, userData or person ID",
+        required=False,
+        max_length=128,
+        help_text="Searches the whole group (its local catalog), any case.",
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("name", "Name A to Z"),
+            ("-name", "Name Z to A"),
+            ("-faces", "Most faces"),
+            ("faces", "Fewest faces"),
+        ],
+    )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

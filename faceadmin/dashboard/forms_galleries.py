@@ -74,7 +74,8 @@ class ThresholdMixin(forms.Form):
         label="Threshold",
         choices=THRESHOLD_PRESETS,
         initial="medium",
-        help_text="How sure a match must be. Stricter finds fewer false matches and misses "
+        help_text="How sure a match must be; in brackets, about how many comparisons of two "
+        "different people give one false match. Stricter finds fewer false matches and misses "
         "more true ones.",
     )
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from faceadmin.dashboard.views import (
     audit,
+    catalog,
     collections,
     galleries,
     jobs,
@@ -12,6 +13,7 @@ from faceadmin.dashboard.views import (
     snapshots,
     tenants,
     transfer,
+    users,
 )
 
 app_name = "dashboard"
@@ -37,6 +39,7 @@ urlpatterns = [
         name="tenant_member_remove",
     ),
     path("t/<slug:slug>/settings/", tenants.tenant_settings, name="tenant_settings"),
+    *catalog.urlpatterns,
     *collections.urlpatterns,
     *galleries.urlpatterns,
     *lookup.urlpatterns,
@@ -45,4 +48,5 @@ urlpatterns = [
     *jobs.urlpatterns,
     *privacy.urlpatterns,
     *transfer.urlpatterns,
+    *users.urlpatterns,
 ]

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.catalog import catalog_forget, catalog_note_face, catalog_note_person
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError, NotTrainedError
 from faceadmin.faceapi.models import CollectionChange, DuplicateScan, PendingPhoto
 from faceadmin.faceapi.types import (
@@ -133,7 +135,13 @@ def _audited(
     )
 
 
-def _mark_changed(*, tenant: Tenant, kind: CollectionKind, collection_id: str, action: str) -> None:
+def _mark_changed(
+    *, tenant: Tenant, kind: CollectionKind, collection_id: str, action: str, person_id: str = ""
+) -> None:
+    if person_id:
+        catalog_note_person(
+            tenant=tenant, kind=kind, collection_id=collection_id, person_id=person_id
+        )
     if kind not in TRAINABLE_KINDS:
         return
     CollectionChange.objects.update_or_create(
@@ -354,6 +362,7 @@ def _forget_collection(*, tenant: Tenant, kind: CollectionKind, collection_id: s
         CollectionChange.objects.filter(**where).delete()
         DuplicateScan.objects.filter(**where).delete()
         PendingPhoto.objects.filter(**where).delete()
+        catalog_forget(tenant=tenant, kind=kind, collection_id=collection_id)
     return dropped
 
 
@@ -410,7 +419,13 @@ def person_create(
             **_ids(kind, group_id), name=name, user_data=user_data_or_none(user_data)
         )
         note.target_id = person_id
-    _mark_changed(tenant=tenant, kind=kind, collection_id=group_id, action="person.create")
+    _mark_changed(
+        tenant=tenant,
+        kind=kind,
+        collection_id=group_id,
+        action="person.create",
+        person_id=person_id,
+    )
     return person_id
 
 
@@ -435,6 +450,7 @@ def person_update(
         _op(tenant, kind, "person_update")(
             **_ids(kind, group_id), person_id=person_id, name=name, user_data=user_data or ""
         )
+    catalog_note_person(tenant=tenant, kind=kind, collection_id=group_id, person_id=person_id)
 
 
 def person_delete(
@@ -462,7 +478,13 @@ def person_delete(
     PendingPhoto.objects.filter(
         tenant=tenant, kind=kind.value, collection_id=group_id, person_id=person_id
     ).delete()
-    _mark_changed(tenant=tenant, kind=kind, collection_id=group_id, action="person.delete")
+    _mark_changed(
+        tenant=tenant,
+        kind=kind,
+        collection_id=group_id,
+        action="person.delete",
+        person_id=person_id,
+    )
     return dropped
 
 
@@ -576,7 +598,17 @@ def _add_face(
         face=target_face,
         user_data=user_data,
     )
-    _mark_changed(tenant=tenant, kind=kind, collection_id=collection_id, action="face.add")
+    if not person_id:
+        face_id = persisted_face_id
+        catalog_note_face(tenant=tenant, kind=kind, collection_id=collection_id,
+                          persisted_face_id=face_id, user_data=user_data, added=True)  # fmt: skip
+    _mark_changed(
+        tenant=tenant,
+        kind=kind,
+        collection_id=collection_id,
+        action="face.add",
+        person_id=person_id,
+    )
     return PersistedFace(persisted_face_id, user_data_or_none(user_data))
 
 
@@ -616,7 +648,17 @@ def _delete_face(
     imagestore.face_images_delete(
         tenant=tenant, kind=kind, collection_id=collection_id, persisted_face_id=persisted_face_id
     )
-    _mark_changed(tenant=tenant, kind=kind, collection_id=collection_id, action="face.delete")
+    if not person_id:
+        face_id = persisted_face_id
+        catalog_note_face(tenant=tenant, kind=kind, collection_id=collection_id,
+                          persisted_face_id=face_id, user_data=None, added=False)  # fmt: skip
+    _mark_changed(
+        tenant=tenant,
+        kind=kind,
+        collection_id=collection_id,
+        action="face.delete",
+        person_id=person_id,
+    )
 
 
 # --- face lists ------------------------------------------------------------------------------
@@ -834,16 +876,38 @@ def photo_enroll(
     image: bytes,
     filename: str,
     user_data: str | None = None,
+    confirmed: bool = False,
 ) -> PhotoOutcome:
     """Detect, then enroll the only face, or keep the photo for a pick when it has several.
+
+    A photo with one face also waits for a confirmation when the face looks like another
+    person of the group (identify, once the group is trained) or its quality for recognition
+    is low; `confirmed` skips those checks.
 
     `person_id` is empty for face lists. Provider errors come back in the outcome (one bad
     photo must not stop an upload of twenty)."""
     try:
-        found = photo_detect(tenant=tenant, image=image)
+        detected = _client(tenant).detect_with_stream(
+            image=image,
+            return_face_id=False,
+            detection_model=DETECTION_MODEL,
+            recognition_model=QUALITY_RECOGNITION_MODEL,
+            return_face_attributes=["qualityForRecognition"],
+        )
+        found = [face.rectangle for face in detected]
         if not found:
             return PhotoOutcome(filename, "failed", message="No face was found in this photo.")
-        if len(found) > 1:
+        warning = ""
+        if len(found) == 1 and not confirmed:
+            warning = _enroll_warning(
+                tenant=tenant,
+                kind=kind,
+                collection_id=collection_id,
+                person_id=person_id,
+                image=image,
+                quality=detected[0].quality_for_recognition,
+            )
+        if len(found) > 1 or warning:
             pending = imagestore.pending_photo_save(
                 tenant=tenant,
                 user=user,
@@ -854,8 +918,9 @@ def photo_enroll(
                 filename=filename,
                 user_data=user_data,
                 faces=found,
+                warning=warning,
             )
-            return PhotoOutcome(filename, "pick", pending=pending)
+            return PhotoOutcome(filename, "pick", pending=pending, message=warning)
         face = _add_face(
             tenant=tenant,
             user=user,
@@ -872,6 +937,55 @@ def photo_enroll(
     except imagestore.UnreadableImage:
         return PhotoOutcome(filename, "failed", message="This file is not an image we can read.")
     return PhotoOutcome(filename, "enrolled", faces=(face,))
+
+
+# recognition_04 rates qualityForRecognition; the rating does not depend on the group's model.
+QUALITY_RECOGNITION_MODEL = "recognition_04"
+# A face at least this likely to be another person of the group is not enrolled unasked.
+LOOKS_LIKE_CONFIDENCE = 0.5
+
+
+def _enroll_warning(
+    *,
+    tenant: Tenant,
+    kind: CollectionKind,
+    collection_id: str,
+    person_id: str,
+    image: bytes,
+    quality: str | None,
+) -> str:
+    """Why the only face of a photo should be confirmed before it is enrolled; "" if not."""
+    warnings = []
+    if quality == "low":
+        warnings.append(
+            "Its quality for recognition is low (blurred, dark, turned away or small): "
+            "it will match poorly."
+        )
+    if kind in PERSON_KINDS and person_id:
+        status = training_status(tenant=tenant, kind=kind, collection_id=collection_id)
+        if status is not None and status.status == "succeeded":
+            from faceadmin.faceapi import lookup  # lookup builds on this module
+
+            identification = lookup.photo_identify(
+                tenant=tenant,
+                photo=lookup.photo_from_bytes(data=image),
+                settings=lookup.DetectSettings(landmarks=False),
+                group_refs=[lookup.GroupRef(kind, collection_id)],
+                max_candidates=3,
+                confidence_threshold=LOOKS_LIKE_CONFIDENCE,
+            )
+            others = [
+                c
+                for face in identification.faces[:1]
+                for c in face.candidates
+                if c.person_id != person_id
+            ]
+            if others:
+                best = others[0]
+                warnings.append(
+                    f"This looks like {best.name} ({best.percent} %), another person of this group."
+                )
+    return " ".join(warnings)
 
 
 def pending_photo_enroll(
@@ -901,6 +1015,16 @@ def pending_photo_enroll(
             return PhotoOutcome(pending.filename, "failed", tuple(enrolled), pending, error=exc)
     pending.delete()
     return PhotoOutcome(pending.filename, "enrolled", tuple(enrolled))
+
+
+def pending_photo_discard(*, tenant: Tenant, token: str) -> PendingPhoto | None:
+    """Drop a photo waiting for a pick, with its file; None when it is not (any more) there."""
+    try:
+        pending = PendingPhoto.objects.get(tenant=tenant, token=token)
+    except (PendingPhoto.DoesNotExist, ValueError, ValidationError):
+        return None
+    pending.delete()
+    return pending
 
 
 def pending_photos(

@@ -141,6 +141,44 @@ def face_image_save(
     return record
 
 
+def face_image_copy(
+    *,
+    source: FaceImage,
+    tenant: Tenant,
+    kind: CollectionKind,
+    collection_id: str,
+    person_id: str,
+    persisted_face_id: str,
+) -> FaceImage:
+    """The stored image of `source`, kept again for another face (one a snapshot apply made
+    from it). The files are copied, not shared: deleting either face deletes only its own."""
+    base = _base_name(tenant, kind, collection_id, persisted_face_id)
+    copy = FaceImage(
+        tenant=tenant,
+        kind=kind.value,
+        collection_id=collection_id,
+        person_id=person_id,
+        persisted_face_id=persisted_face_id,
+        user_data=source.user_data,
+        face_left=source.face_left,
+        face_top=source.face_top,
+        face_width=source.face_width,
+        face_height=source.face_height,
+        source_filename=source.source_filename,
+        sha256=source.sha256,
+        uploaded_by=source.uploaded_by,
+        uploaded_by_username=source.uploaded_by_username,
+    )
+    with source.thumbnail.open("rb") as handle:
+        copy.thumbnail.save(f"{base}-thumb.jpg", ContentFile(handle.read()), save=False)
+    if source.original:
+        with source.original.open("rb") as handle:
+            data = handle.read()
+        copy.original.save(f"{base}-original.{_extension(data)}", ContentFile(data), save=False)
+    copy.save()
+    return copy
+
+
 def face_images(*, tenant: Tenant, persisted_face_ids: Iterable[str]) -> dict[str, FaceImage]:
     """The stored images we have for these faces, by persistedFaceId (one query)."""
     ids = list(dict.fromkeys(persisted_face_ids))
@@ -194,6 +232,7 @@ def pending_photo_save(
     filename: str,
     user_data: str | None,
     faces: list[FaceRectangle],
+    warning: str = "",
 ) -> PendingPhoto:
     # Picks nobody came back for are dropped after the tenant's retention (a day by default;
     # the daily retention job catches the ones of tenants nobody uploads to any more).
@@ -209,6 +248,7 @@ def pending_photo_save(
         filename=PurePosixPath(filename.replace("\\", "/")).name[:255],
         user_data=user_data or "",
         faces=[[f.left, f.top, f.width, f.height] for f in faces],
+        warning=warning,
         width=width,
         height=height,
         uploaded_by=user if getattr(user, "is_authenticated", False) else None,

@@ -30,6 +30,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from faceadmin.faceapi import lookup_audit as audit
 from faceadmin.faceapi.azure import AzureFaceClient
+from faceadmin.faceapi.collections import KIND_SLUGS
 from faceadmin.faceapi.errors import (
     BadRequestError,
     FaceApiError,
@@ -462,6 +463,11 @@ class GroupRef:
     def __str__(self) -> str:
         return f"{self.kind.value}:{self.id}"
 
+    @property
+    def slug(self) -> str:
+        """The kind as the dashboard's URLs spell it ("persongroups")."""
+        return KIND_SLUGS[self.kind]
+
 
 def _list_collections(client: AzureFaceClient, kind: CollectionKind) -> list[Collection]:
     """Every collection of a kind, with its recognition model; [] where the provider has
@@ -571,6 +577,12 @@ class Identification:
     searched: tuple[Collection, ...]
     skipped: tuple[SkippedGroup, ...]
     api_ms: float
+
+    @property
+    def shared_names(self) -> frozenset[str]:
+        """Names that more than one searched group carries: those groups show their ids."""
+        names = [c.name for c in self.searched]
+        return frozenset(name for name in names if names.count(name) > 1)
 
 
 def _identify_targets(

@@ -17,9 +17,10 @@ __all__ = ["THRESHOLD_PRESETS", "ProviderProfile", "provider_profile"]
 
 # FindFace's named thresholds (contract 2.2): confidence and false-accept rate.
 THRESHOLD_PRESETS: tuple[tuple[str, str], ...] = (
-    ("strict", "strict: 0.78, about 1 false match in 100,000"),
-    ("medium", "medium: 0.66, about 1 in 1,000"),
-    ("low", "low: 0.57, about 1 in 10"),
+    # Short labels: the whole choice must show in a select at 390 px.
+    ("strict", "strict: 0.78 (1 in 100,000)"),
+    ("medium", "medium: 0.66 (1 in 1,000)"),
+    ("low", "low: 0.57 (1 in 10)"),
 )
 
 

@@ -35,6 +35,7 @@ from django.utils import timezone
 from faceadmin.faceapi.collections import _audited, user_data_or_none
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError
 from faceadmin.faceapi.models import OperationKind, OperationState, SnapshotOperation
+from faceadmin.faceapi.snapshot_images import snapshot_images_follow
 from faceadmin.faceapi.snapshot_jobs import operation_follow
 from faceadmin.faceapi.types import CollectionKind, Snapshot
 from faceadmin.tenants.audit import audit_record
@@ -429,6 +430,10 @@ def _finish(
             outcome="ok" if status == OperationState.SUCCEEDED else "OperationFailed",
             reason="; ".join(reason),
         )
+        if status == OperationState.SUCCEEDED and operation.kind == OperationKind.APPLY:
+            # The restored faces get the stored photos of the faces they were copied from.
+            operation.refresh_from_db()
+            snapshot_images_follow(operation=operation)
     operation.refresh_from_db()
     return operation
 

@@ -57,11 +57,12 @@ def tenant_view(
             )
             if membership is None:
                 raise Http404("No such tenant.")
-            if not membership.allows(role):
-                raise PermissionDenied(f"This needs the {role} role in {membership.tenant}.")
+            # Set before the role check, so the 403 page keeps the tenant's header and links.
             tenant_request: TenantRequest = request  # type: ignore[assignment]
             tenant_request.tenant = membership.tenant
             tenant_request.membership = membership
+            if not membership.allows(role):
+                raise PermissionDenied(f"This needs the {role} role in {membership.tenant}.")
             return view(tenant_request, *args, **kwargs)
 
         wrapper.required_role = role  # type: ignore[attr-defined]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
 from faceadmin.tenants.audit import audit_record
-from faceadmin.tenants.models import Membership, Role, Tenant
+from faceadmin.tenants.models import Membership, Provider, Role, Tenant
 
 type Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -52,6 +54,18 @@ def may_move_keys(user: Actor) -> bool:
         and getattr(user, "is_staff", False)
         and user.has_perm("tenants.change_tenant")  # type: ignore[attr-defined]
     )
+def tenant_key_mint(*, provider: str, slug: str) -> str:
+    """A new key on this server for a tenant served here: an engine account for the embedded
+    engine, a token account for the FindFace facade. The plaintext is returned once, to be
+    stored encrypted on the tenant; the engine keeps only its hash."""
+    name = f"tenant-{slug}-{secrets.token_hex(3)}"
+    if provider == Provider.FINDFACE:
+        from faceadmin.engine.findface.accounts import token_account_create
+
+        return token_account_create(name=name)[1]
+    from faceadmin.engine.accounts import account_create
+
+    return account_create(name=name)[1]
 
 
 def tenant_update(

@@ -32,6 +32,7 @@
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("HX-Request", "true");
+    xhr.setRequestHeader("X-Upload-Filename", encodeURIComponent(file.name));
     const bar = item.querySelector("progress");
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable && bar) bar.value = e.loaded / e.total;
@@ -62,6 +63,17 @@
     xhr.send(data);
   });
 
+  // The same limits as the server's (forms_collections.py), in the limit's own unit.
+  const MAX_BYTES = 6 * 1024 * 1024;
+  const MIN_BYTES = 1024;
+  const sizeText = (size) => (size < 1024 * 1024 ? `${(size / 1024).toFixed(1)} KB` : `${(size / 1024 / 1024).toFixed(1)} MB`);
+  const sizeProblem = (file) => {
+    if (file.size > MAX_BYTES || file.size < MIN_BYTES) {
+      return `${file.name} is ${sizeText(file.size)}; photos must be 1 KB to 6 MB.`;
+    }
+    return "";
+  };
+
   document.addEventListener("submit", async (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-upload")) return;
@@ -82,6 +94,14 @@
     });
     // One at a time: detection is the slow part and the server does it per photo anyway.
     for (let i = 0; i < files.length; i += 1) {
+      const refusal = sizeProblem(files[i]);
+      if (refusal) {
+        // Refused here: a photo the server would refuse is not sent at all.
+        items[i].dataset.status = "failed";
+        items[i].querySelector("progress").remove();
+        items[i].querySelector(".state").innerHTML = `<span class="badge bad">not uploaded</span> <span class="error">${escapeText(refusal)}</span>`;
+        continue;
+      }
       items[i].querySelector(".state").textContent = "uploading…";
       items[i].dataset.status = "uploading";
       await uploadOne(form, files[i], items[i]);

@@ -88,6 +88,12 @@ def test_an_admin_snapshots_a_trained_group_and_applies_it_as_a_new_one(
     rows = page.locator("#persons tbody tr td:first-child")
     expect(rows).to_have_count(2)
     assert sorted(rows.all_text_contents()) == ["Barack Obama", "Kit Harington"]
+    # The restored persons show the photos of the persons they were copied from (defect 2).
+    expect(page.locator("#persons tbody img.thumb")).to_have_count(2)
+    page.locator("#persons tbody a", has_text="Barack Obama").click()
+    expect(page.locator("#faces img.thumb")).to_have_count(1)
+    expect(page.get_by_text("no image stored")).to_have_count(0)
+    page.go_back()
     expect(page.get_by_test_id("training-status")).to_have_text("succeeded", timeout=SLOW)
     screenshot(page, "snapshot-applied-group")
 

@@ -54,7 +54,7 @@ def test_training_is_polled_until_it_succeeds_and_then_the_polling_stops(
     started = client.post(URL + "train/", **HTMX)
     assert started.status_code == 200
     html = started.content.decode()
-    if status_of(html) in ("notstarted", "running"):
+    if status_of(html) in ("not started", "running"):
         assert POLLING in html  # keeps asking while it runs
     final = poll_until_finished(client, URL + "training/", html)
     assert status_of(final) == "succeeded"

@@ -18,7 +18,7 @@ from faceadmin.faceapi.collections import (
     PERSON_KINDS,
     TRAINABLE_KINDS,
 )
-from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.errors import BadRequestError, FaceApiError
 from faceadmin.faceapi.providers import provider_profile
 from faceadmin.faceapi.services import ApiErrorView
 from faceadmin.faceapi.types import CollectionKind
@@ -66,6 +66,10 @@ def error_status(error: FaceApiError) -> int:
     """The status of a page that shows a provider error: the provider's 4xx, else 502."""
     if error.status is not None and 400 <= error.status < 500:
         return error.status
+    if error.status is None and isinstance(error, BadRequestError):
+        # Refused before sending (an id the provider never accepts): the request is wrong,
+        # the provider is fine.
+        return 400
     return 502
 
 

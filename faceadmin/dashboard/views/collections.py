@@ -278,4 +278,7 @@ urlpatterns: list[URLPattern] = [
         name="face_original",
     ),
     path("t/<slug:slug>/pending/<str:token>/photo/", faces.pending_photo, name="pending_photo"),
+    path(
+        "t/<slug:slug>/pending/<str:token>/discard/", faces.pending_discard, name="pending_discard"
+    ),
 ]

@@ -6,6 +6,7 @@ Stored photos are served only to members of the tenant, never from a public URL.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,7 +14,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from faceadmin.dashboard.forms_collections import FacePickForm, FaceUploadForm
+from faceadmin.dashboard.forms_collections import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS_PER_UPLOAD,
+    SIZE_RULE,
+    FacePickForm,
+    FaceUploadForm,
+    size_text,
+)
 from faceadmin.dashboard.views.collection_support import (
     base_context,
     collection_url,
@@ -22,13 +30,22 @@ from faceadmin.dashboard.views.collection_support import (
     person_kind_or_404,
     person_url,
 )
-from faceadmin.faceapi.collections import PhotoOutcome, pending_photo_enroll, photo_enroll
+from faceadmin.faceapi.collections import (
+    KIND_SLUGS,
+    PhotoOutcome,
+    pending_photo_discard,
+    pending_photo_enroll,
+    photo_enroll,
+)
 from faceadmin.faceapi.errors import FaceApiError
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
 from faceadmin.faceapi.services import ApiErrorView, face_list_delete_face, person_delete_face
 from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.access import TenantRequest, tenant_view
 from faceadmin.tenants.models import Role
+
+# htmx event: the faces of the page changed, so the faces panel (and its counts) reloads.
+FACES_CHANGED = "faces-changed"
 
 _CONTENT_TYPES = {
     "jpg": "image/jpeg",
@@ -86,6 +103,25 @@ def pending_photo(request: TenantRequest, token: str) -> FileResponse:
     return _private_file(pending.image)
 
 
+@tenant_view(Role.OPERATOR)
+@require_POST
+def pending_discard(request: TenantRequest, token: str) -> HttpResponse:
+    """Drop a photo waiting for a pick without enrolling any of its faces."""
+    pending = pending_photo_discard(tenant=request.tenant, token=token)
+    if pending is None:
+        raise Http404("This photo is no longer waiting for a pick.")
+    if request.htmx:
+        return render(
+            request, "dashboard/collection_upload.html#discarded", {"filename": pending.filename}
+        )
+    messages.success(request, f"{pending.filename}: discarded; none of its faces was enrolled.")
+    kind = CollectionKind(pending.kind)
+    args = [request.tenant.slug, KIND_SLUGS[kind], pending.collection_id]
+    if pending.person_id:
+        return redirect("dashboard:person", *args, pending.person_id)
+    return redirect("dashboard:collection", *args)
+
+
 # --- enrolling uploads, picking faces, removing faces ----------------------------------------
 
 
@@ -96,13 +132,21 @@ def _upload(
 
     The page's script posts one file per request and shows each result as it comes (htmx
     fragment); a plain form posts them all and gets the results page."""
-    form = FaceUploadForm(request.POST, request.FILES)
     context = base_context(request, kind, collection_id) | {
         "person_id": person_id,
-        "upload_form": form,
         "back_url": _back_url(request, kind, collection_id, person_id),
     }
     template = "dashboard/collection_upload.html"
+    too_big = _refuse_by_length(request)
+    if too_big:
+        # Refused from the headers alone: the body (the photo) is never read.
+        context |= {"outcomes": [], "refused": too_big, "upload_form": FaceUploadForm()}
+        return render(request, template + ("#results" if request.htmx else ""), context, status=413)
+    form = FaceUploadForm(request.POST, request.FILES)
+    context |= {
+        "upload_form": form,
+        "upload_files": [f.name for f in request.FILES.getlist("photos")],
+    }
     if not form.is_valid():
         context["outcomes"] = []
         return render(request, template + ("#results" if request.htmx else ""), context, status=400)
@@ -122,6 +166,24 @@ def _upload(
         )
     context["outcomes"] = [outcome_view(o) for o in outcomes]
     return render(request, template + ("#results" if request.htmx else ""), context)
+
+
+# A request carries one photo (the page's script) or up to MAX_PHOTOS_PER_UPLOAD (a plain
+# form), plus the form's other fields.
+_FORM_OVERHEAD = 64 * 1024
+
+
+def _refuse_by_length(request: TenantRequest) -> str:
+    """Why the upload is refused before its body is read, from Content-Length; "" if not."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return ""
+    files = 1 if request.htmx else MAX_PHOTOS_PER_UPLOAD
+    if length <= files * MAX_PHOTO_BYTES + _FORM_OVERHEAD:
+        return ""
+    name = unquote(request.headers.get("X-Upload-Filename", ""))[:255] or "This upload"
+    return f"{name} is {size_text(length)}; {SIZE_RULE}."
 
 
 def _pick(
@@ -152,7 +214,10 @@ def _pick(
         tenant=request.tenant, user=request.user, pending=pending, faces=form.chosen()
     )
     context["outcomes"] = [outcome_view(outcome)]
-    return render(request, template, context, status=200)
+    response = render(request, template, context, status=200)
+    if outcome.faces:
+        response["HX-Trigger"] = FACES_CHANGED
+    return response
 
 
 def outcome_view(outcome: PhotoOutcome, *, form: FacePickForm | None = None) -> dict[str, Any]:
@@ -250,7 +315,10 @@ def _remove(
         messages.error(request, f"{ApiErrorView.of(exc).title} ({exc.code}: {exc.message})")
         return redirect(_back_url(request, kind, collection_id, person_id))
     if request.htmx:
-        return HttpResponse("")  # the face's tile is swapped out
+        # The face's tile is swapped out; the panel reloads its counts on this event.
+        response = HttpResponse("")
+        response["HX-Trigger"] = FACES_CHANGED
+        return response
     messages.success(request, "The face was deleted with its stored image.")
     return redirect(_back_url(request, kind, collection_id, person_id))
 

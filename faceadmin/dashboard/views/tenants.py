@@ -1,7 +1,8 @@
 """Tenant pages: overview, provider status, keys, members, settings."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -188,21 +189,30 @@ def tenant_settings(request: TenantRequest) -> HttpResponse:
 
 
 @login_required
-@user_passes_test(lambda u: u.is_superuser)
 def tenant_create(request: HttpRequest) -> HttpResponseBase:
+    if not request.user.is_superuser:
+        # Logged in but not allowed: a 403 page, not the login form again.
+        raise PermissionDenied("Only staff administrators create tenants.")
     form = TenantCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        primary_key = data["primary_key"]
+        minted = not primary_key and form.served_here()
+        if minted:
+            primary_key = tenant_services.tenant_key_mint(
+                provider=data["provider"], slug=data["slug"]
+            )
         tenant = tenant_services.tenant_create(
             name=data["name"],
             slug=data["slug"],
             provider=data["provider"],
             endpoint_url=data["endpoint_url"],
-            primary_key=data["primary_key"],
+            primary_key=primary_key,
             secondary_key=data["secondary_key"],
             admin=request.user,
         )
-        messages.success(request, f"Tenant {tenant.name} was created; you are its admin.")
+        note = " A key was minted for it on this server." if minted else ""
+        messages.success(request, f"Tenant {tenant.name} was created; you are its admin.{note}")
         return redirect("dashboard:tenant_home", tenant.slug)
     return render(
         request, "dashboard/tenant_create.html", {"form": form}, status=400 if form.errors else 200

@@ -1,0 +1,47 @@
+"""Issue 17, defect 9 in Chromium: uploading Barack Obama's photo to Kit Harington's page of a
+trained group warns "this looks like Barack Obama (NN %), enroll anyway?" and enrolls only
+when asked. At 1280 and 390 px."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from faceadmin.faceapi import services
+from faceadmin.faceapi.types import CollectionKind
+from faceadmin.tenants.models import Tenant
+from tests.conftest import DATA, screenshot
+from tests.dashboard.conftest import enroll
+from tests.lookup.conftest import wait_trained
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SLOW = 90_000
+PG = CollectionKind.PERSON_GROUP
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_look_alike_face_waits_for_enroll_anyway(
+    width: int, live_server: Any, page: Any, logged_in_page: Any, local_members: Any,
+    local_tenant: Tenant,
+) -> None:  # fmt: skip
+    user = local_members["operator"]
+    services.collection_create(tenant=local_tenant, user=user, kind=PG, collection_id="staff",
+                               name="Staff")  # fmt: skip
+    enroll(local_tenant, user, "staff", "Barack Obama", "enroll/barack_obama/1.jpg")
+    kit = enroll(local_tenant, user, "staff", "Kit Harington", "enroll/kit_harington/1.jpg")
+    services.collection_train(tenant=local_tenant, user=user, kind=PG, collection_id="staff")
+    wait_trained(local_tenant, PG, "staff")
+    logged_in_page("local-operator")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/t/local/collections/persongroups/staff/persons/{kit}/")
+    page.locator("#id_photos").set_input_files([str(DATA / "enroll/barack_obama/2.jpg")])
+    page.get_by_role("button", name="Upload and enroll").click()
+    warning = page.get_by_test_id("enroll-warning")
+    expect(warning).to_contain_text("This looks like Barack Obama (", timeout=SLOW)
+    expect(page.locator("#faces")).to_contain_text("1 enrolled face")
+    screenshot(page, f"enroll-warning-{width}")
+    page.get_by_role("button", name="Enroll anyway").click()
+    expect(page.locator("#faces")).to_contain_text("2 enrolled faces", timeout=SLOW)
