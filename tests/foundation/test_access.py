@@ -100,4 +100,4 @@ def test_operators_cannot_manage_keys_or_members(client_as: Any, tenant: Tenant)
 
 def test_only_superusers_create_tenants(client_as: Any) -> None:
     response = client_as("admin").get("/tenants/new/")
-    assert response.status_code == 302  # to login: not a superuser
+    assert response.status_code == 403  # logged in, not a superuser: refused, not the login form
