@@ -127,9 +127,11 @@ def core_jobs() -> dict[str, Callable[[], Any]]:
     import dlib
     import numpy as np
 
-    from faceadmin.engine.recognition import decode_image, detect_faces, warm_up
+    from faceadmin.engine.blas import limit_blas_threads
+    from faceadmin.engine.recognition import decode_image, detect_faces, parallel, warm_up
     from faceadmin.engine.recognition.models import detector, get_models
 
+    limit_blas_threads(1)  # as the engine's default (FACEADMIN_ENGINE_BLAS_THREADS)
     warm_up()
     models = get_models()
     probe = decode_image((DATA / "probe" / "kit_harington.jpg").read_bytes())
@@ -165,6 +167,13 @@ def core_jobs() -> dict[str, Callable[[], Any]]:
         "HOG 1920x1080, upsample 1": lambda: len(detector()(full_hd.pixels, 1)),
         "engine core, 640x360": lambda: len(detect_faces(decode_image(six_forty))),
         "engine core, 1920x1080": lambda: len(detect_faces(decode_image(full_hd_bytes))),
+        "2 photos 640x360, in order": lambda: [
+            len(detect_faces(decode_image(six_forty))) for _ in range(2)
+        ],
+        "2 photos 640x360, parallel.both": lambda: parallel.both(
+            lambda: len(detect_faces(decode_image(six_forty))),
+            lambda: len(detect_faces(decode_image(six_forty))),
+        ),
     }
     for path in face_photos():
         jobs[f"faces {path}"] = lambda path=path: faces_of(path)

@@ -31,6 +31,8 @@ TIMED = {
     "HOG 1920x1080, upsample 1": (1, ""),
     "engine core, 640x360": (1, ""),
     "engine core, 1920x1080": (1, ""),
+    "2 photos 640x360, in order": (1, ""),
+    "2 photos 640x360, parallel.both": (1, "(FindFace verify)"),
 }
 
 
