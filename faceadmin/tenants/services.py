@@ -54,6 +54,8 @@ def may_move_keys(user: Actor) -> bool:
         and getattr(user, "is_staff", False)
         and user.has_perm("tenants.change_tenant")  # type: ignore[attr-defined]
     )
+
+
 def tenant_key_mint(*, provider: str, slug: str) -> str:
     """A new key on this server for a tenant served here: an engine account for the embedded
     engine, a token account for the FindFace facade. The plaintext is returned once, to be

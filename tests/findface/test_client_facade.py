@@ -164,6 +164,28 @@ def test_identify_with_threshold_none_ranks_everybody(ff: FindFaceClient) -> Non
     assert face.matches[1].confidence < 0.5
 
 
+def test_identify_follows_every_change_of_a_gallery(ff: FindFaceClient) -> None:
+    """Identify keeps a search index per gallery: each change must reach the next answer."""
+    ff.gallery_create(name="ppl")
+    (obama,) = ff.face_create(photo=photo(OBAMA), meta="Barack Obama", galleries=["ppl"])
+    (biden,) = ff.face_create(photo=photo(BIDEN), meta="Joe Biden")
+
+    def ranked(gallery: str | None = None) -> list[int]:
+        (face,) = ff.identify(photo=photo(PROBE), gallery=gallery, threshold="none", n=10).faces
+        return [m.face.id for m in face.matches]
+
+    assert ranked("ppl") == [obama.id]
+    assert ranked() == [obama.id, biden.id]
+    # One face leaves the gallery and another joins: same count, other members.
+    ff.face_update(face_id=obama.id, galleries_del=["ppl"])
+    ff.face_update(face_id=biden.id, galleries_add=["ppl"])
+    assert ranked("ppl") == [biden.id]
+    ff.face_delete(face_id=obama.id)
+    (again,) = ff.face_create(photo=photo(OBAMA), meta="Barack Obama", galleries=["ppl"])
+    assert ranked() == [again.id, biden.id]
+    assert ranked("ppl") == [again.id, biden.id]
+
+
 def test_identify_in_an_unknown_gallery_is_not_found(ff: FindFaceClient) -> None:
     with pytest.raises(NotFoundError) as caught:
         ff.identify(photo=photo(PROBE), gallery="nobody")

@@ -24,11 +24,11 @@ from PIL import Image, UnidentifiedImageError
 
 from faceadmin.engine import recognition, urlfetch
 from faceadmin.engine.errors import EngineError
-from faceadmin.engine.findface import errors
+from faceadmin.engine.findface import errors, search_index
 from faceadmin.engine.findface.models import Face, Gallery, TokenAccount
 from faceadmin.engine.findface.params import Call
 from faceadmin.engine.heavy import heavy_work
-from faceadmin.engine.models import descriptor_from_bytes, descriptor_to_bytes
+from faceadmin.engine.models import descriptor_to_bytes
 from faceadmin.engine.recognition import DecodedImage, ImageError, Rect
 
 DEFAULT_GALLERY: Final = "default"
@@ -41,6 +41,8 @@ THUMBNAIL_SIZE: Final = 160
 THUMBNAIL_MARGIN: Final = 0.35
 MAX_N: Final = 1000
 _EXIF_ORIENTATION: Final = 0x0112
+# Candidates beyond `n` that identify re-scores exactly (float32 vs float64 near-ties).
+_CANDIDATE_SLACK: Final = 8
 
 
 # --- photos ---------------------------------------------------------------------------------
@@ -492,19 +494,29 @@ def search(
     n: int,
     threshold: float | None,
 ) -> list[list[Match]]:
-    """For each query face, up to `n` stored faces at or above the threshold, best first."""
-    rows = list(faces_of(account, gallery).values_list("id", "descriptor"))
-    if not rows or not queries:
+    """For each query face, up to `n` stored faces at or above the threshold, best first.
+
+    The gallery's index (search_index) picks a few more candidates than asked for by its
+    float32 distances; their confidences are then computed as before (float64, one row at a
+    time) and sorted by confidence, then id, so the answers are those of a full scan.
+    """
+    if not queries:
+        return []
+    gallery_index = search_index.gallery_index(account, gallery)
+    if gallery_index.face_ids.shape[0] == 0:
         return [[] for _ in queries]
-    ids = np.array([row[0] for row in rows], dtype=np.int64)
-    matrix = np.stack([descriptor_from_bytes(row[1]) for row in rows])
+    matrix = gallery_index.trained.descriptors
+    assert matrix is not None
+    stack = np.stack([query.descriptor for query in queries])
+    candidates = gallery_index.trained.nearest(stack, n + _CANDIDATE_SLACK)
     picked: list[list[tuple[int, float]]] = []
-    for query in queries:
-        scores = confidences(matrix, query.descriptor)
+    for query, nearest in zip(queries, candidates, strict=True):
+        rows = np.array(sorted(match.owner for match in nearest), dtype=np.intp)
+        scores = confidences(matrix[rows], query.descriptor)
         order = np.argsort(-scores, kind="stable")[:n]
         picked.append(
             [
-                (int(ids[i]), round(float(scores[i]), 5))
+                (int(gallery_index.face_ids[rows[i]]), round(float(scores[i]), 5))
                 for i in order
                 if threshold is None or scores[i] >= threshold
             ]

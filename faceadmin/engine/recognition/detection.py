@@ -49,6 +49,7 @@ from .geometry import Rect
 from .images import DecodedImage
 from .landmarks import azure_landmarks
 from .models import Models, detector, get_models
+from .parallel import busy
 
 DETECTION_PIXEL_BUDGET: Final = 1_500_000
 UPSAMPLE: Final = 1
@@ -86,6 +87,17 @@ def detect_faces(
     ``attributes`` must be a subset of ``SUPPORTED_ATTRIBUTES`` (validated by the caller);
     they come back in the order given, each in Azure's JSON shape.
     """
+    with busy():
+        return _detect(image, landmarks, descriptors, attributes, max_faces)
+
+
+def _detect(
+    image: DecodedImage,
+    landmarks: bool,
+    descriptors: bool,
+    attributes: Collection[str],
+    max_faces: int,
+) -> list[Face]:
     found = sorted(_find(image), key=lambda hit: (-hit[0].area, hit[0].top, hit[0].left))
     found = found[: max(0, max_faces)]
     if not found:

@@ -1,0 +1,75 @@
+"""Two independent pieces of one request on two cores, without oversubscribing.
+
+dlib's HOG detector releases the GIL (models.py), so two photos of one request (FindFace's
+verify: photo1 and photo2) can be read, decoded and scanned at once on a 2-core machine. The
+second piece runs on a spare core only when one is free: a process-wide semaphore holds
+cpu_count - 1 spare cores, and a request goes parallel only while no other detection runs in
+this process (`busy` counts them); otherwise both pieces run one after the other in the
+caller's thread, as before. Each piece keeps one BLAS thread (blas.py), so a parallel request
+uses at most two threads. Worker processes do not see each other: with several processes on
+one machine, the server's own concurrency is what fills the cores.
+
+Ideas measured and left out (issue 16): splitting one HOG scan over pyramid levels or tiles
+cannot reproduce dlib's rectangles exactly from Python (dlib rounds a box once after scaling
+it up through all levels; a split rounds twice, moving boxes by a pixel), and two OpenBLAS
+threads in a descriptor call were 2x slower, not faster, while the machine was shared.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+_SPARE_CORES = max(0, (os.cpu_count() or 1) - 1)
+_spare = threading.Semaphore(_SPARE_CORES)
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_active = 0
+_active_lock = threading.Lock()
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """Mark one detection in flight in this process."""
+    global _active
+    with _active_lock:
+        _active += 1
+    try:
+        yield
+    finally:
+        with _active_lock:
+            _active -= 1
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=max(1, _SPARE_CORES), thread_name_prefix="faceadmin-recognition"
+            )
+        return _executor
+
+
+def both[A, B](first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """(first(), second()), in parallel when a core is spare; errors as if run in order.
+
+    An exception of `first` wins over one of `second`, as when they run one after the other.
+    """
+    with _active_lock:
+        idle = _active == 0
+    if not idle or not _spare.acquire(blocking=False):
+        return first(), second()
+    try:
+        future = _pool().submit(second)
+        try:
+            a = first()
+        except BaseException:
+            future.exception()  # wait for it; its own error, if any, loses to ours
+            raise
+        return a, future.result()
+    finally:
+        _spare.release()
