@@ -81,7 +81,12 @@ def add_person(page: Any, name: str, files: list[str], *, enrolled: bool = True)
 
 
 def test_an_operator_builds_a_group_trains_it_and_audits_a_face_list(
-    live_server: Any, page: Any, logged_in_page: Any, local_members: Any, tmp_path: Path
+    live_server: Any,
+    page: Any,
+    logged_in_page: Any,
+    local_members: Any,
+    tmp_path: Path,
+    job_worker: None,  # the duplicate scan runs as a job
 ) -> None:
     logged_in_page("local-operator")
     page.goto(f"{live_server.url}/t/local/collections/")
