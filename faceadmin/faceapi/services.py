@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 
 from faceadmin.faceapi.azure import AzureFaceClient
+from faceadmin.faceapi.callstats import call_stat_record, operation_of
 from faceadmin.faceapi.embedded import EMBEDDED_ORIGIN, embedded_session
 from faceadmin.faceapi.errors import FaceApiError, UnsupportedFeature
 from faceadmin.faceapi.findface import FindFaceClient, findface_base_url, findface_transport
@@ -126,6 +127,14 @@ def _cached_client(
         fresh = Tenant.objects.get(pk=tenant_pk)
         key_mark_primary_failed(tenant=fresh, status=status, code=code)
 
+    def on_call(method: str, path: str, elapsed_ms: float, failed: bool) -> None:
+        call_stat_record(
+            tenant_id=tenant_pk,
+            operation=operation_of(method, path),
+            elapsed_ms=elapsed_ms,
+            failed=failed,
+        )
+
     client = build(
         {
             "secondary_key": tenant.secondary_key or None,
@@ -135,6 +144,7 @@ def _cached_client(
             "max_retry_seconds": settings.FACEADMIN_HTTP_MAX_RETRY_SECONDS,
             "session": embedded_session() if tenant.is_embedded else None,
             "on_key_failover": on_failover,
+            "on_call": on_call,
         }
     )
     with _clients_lock:

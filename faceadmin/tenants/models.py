@@ -41,6 +41,16 @@ class Tenant(models.Model):
     primary_key_failed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the provider last refused the primary key."
     )
+    # The confidence threshold lookups use when the operator leaves theirs blank, saved from a
+    # calibration on the tenant's own faces (None: the provider's default).
+    identify_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Default identify confidence threshold (0-1), from a calibration.",
+    )
+    identify_threshold_calibrated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the calibration behind identify_threshold ran."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
