@@ -34,14 +34,14 @@
   }
 
   function markerPath(shape) {
-    // uPlot draws point markers from a Path2D per point; shapes tell series apart in grey.
-    return (u, seriesIdx, show) => {
+    // uPlot draws point markers from one Path2D; shapes tell series apart in grey.
+    return (u, seriesIdx, idx0, idx1, filtIdxs) => {
       const series = u.series[seriesIdx];
       const data = u.data[seriesIdx];
       const size = 4 * devicePixelRatio;
       const path = new Path2D();
-      for (let i = 0; i < data.length; i++) {
-        if (data[i] == null || !show(i)) continue;
+      const one = (i) => {
+        if (data[i] == null) return;
         const x = u.valToPos(u.data[0][i], "x", true);
         const y = u.valToPos(data[i], series.scale, true);
         if (shape === "square") path.rect(x - size, y - size, 2 * size, 2 * size);
@@ -60,16 +60,24 @@
           path.moveTo(x + size, y);
           path.arc(x, y, size, 0, 2 * Math.PI);
         }
-      }
+      };
+      if (filtIdxs) filtIdxs.forEach(one);
+      else for (let i = idx0; i <= idx1; i++) one(i);
       return { fill: path, stroke: path };
     };
   }
 
   function everyNth(data) {
-    const step = Math.max(1, Math.ceil(data.length / 12));
-    return (u, seriesIdx, show) => {
+    // Markers on every point of a short series, on about a dozen (and the last) of a long one.
+    const step = data.length > 40 ? Math.ceil(data.length / 12) : 1;
+    return (u, seriesIdx) => {
+      const ys = u.data[seriesIdx];
       const out = [];
-      for (let i = 0; i < u.data[seriesIdx].length; i += step) out.push(i);
+      for (let i = 0; i < ys.length; i++) {
+        if (ys[i] == null) continue;
+        const alone = (i === 0 || ys[i - 1] == null) && (i === ys.length - 1 || ys[i + 1] == null);
+        if (i % step === 0 || i === ys.length - 1 || alone) out.push(i);
+      }
       return out;
     };
   }
@@ -94,10 +102,11 @@
           ctx.setLineDash([]);
           ctx.fillStyle = "#1d2330";
           ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
-          const text = marker.label;
-          const width = ctx.measureText(text).width;
-          const left = x + 4 * devicePixelRatio + width > u.bbox.left + u.bbox.width ? x - width - 4 * devicePixelRatio : x + 4 * devicePixelRatio;
-          ctx.fillText(text, left, top + 14 * devicePixelRatio);
+          const pad = 4 * devicePixelRatio;
+          // Beside the line, on the side with more room.
+          const rightHalf = x > u.bbox.left + u.bbox.width / 2;
+          ctx.textAlign = rightHalf ? "right" : "left";
+          ctx.fillText(marker.label, rightHalf ? x - pad : x + pad, top + 14 * devicePixelRatio);
           ctx.restore();
         },
       },
@@ -154,7 +163,9 @@
       series,
       axes,
       scales: {
-        x: spec.xTime ? { time: true } : bars ? { time: false, range: (u, min, max) => barRange(xs, min, max) } : { time: false },
+        x: bars
+          ? { time: !!spec.xTime, range: () => barRange(xs) }
+          : { time: !!spec.xTime },
         y: { range: (u, min, max) => [0, Math.max(spec.yMax || 0, max > 0 ? max * 1.1 : 1)] },
       },
       legend: { show: true, live: false },
@@ -167,7 +178,7 @@
     return new uPlot(opts, data, el);
   }
 
-  function barRange(xs, min, max) {
+  function barRange(xs) {
     if (!xs.length) return [0, 1];
     const gap = xs.length > 1 ? (xs[xs.length - 1] - xs[0]) / (xs.length - 1) : 1;
     return [xs[0] - gap / 2, xs[xs.length - 1] + gap / 2];

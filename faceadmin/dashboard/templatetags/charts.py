@@ -7,20 +7,30 @@ from typing import Any
 from django import template
 
 from faceadmin.dashboard.charts import chart, series
+from faceadmin.faceapi.calibration import (
+    PROVIDER_DEFAULT_THRESHOLD,
+    false_match_rate,
+    false_non_match_rate,
+)
 from faceadmin.faceapi.collections import KIND_SLUGS
 from faceadmin.faceapi.types import CollectionKind
+from faceadmin.tenants.models import Tenant
 
 register = template.Library()
 
 
 @register.simple_tag
-def calibration_charts(result: dict[str, Any], job: Any) -> dict[str, Any]:
+def calibration_charts(result: dict[str, Any], job: Any, tenant: Tenant) -> dict[str, Any]:
+    """Specs and tables of a calibration's charts, with the tenant's threshold as it is now
+    (saved after the run, or the provider's default) marked and measured on the sample."""
     hist = result["histogram"]
     width = float(hist["bin"])
     centres = [round(start + width / 2, 3) for start in hist["starts"]]
     curve = result["curve"]
-    current = float(result["current_threshold"])
-    label = f"{'provider default' if result.get('current_is_default') else 'current'} {current:.2f}"
+    saved = tenant.identify_threshold
+    current = saved if saved is not None else PROVIDER_DEFAULT_THRESHOLD
+    label = f"{'provider default' if saved is None else 'current'} {current:.2f}"
+    genuine, impostor = result["genuine_scores"], result["impostor_scores"]
     marker = {"x": current, "label": label}
     rows = [
         {
@@ -66,6 +76,12 @@ def calibration_charts(result: dict[str, Any], job: Any) -> dict[str, Any]:
         ),
         "histogram_rows": [r for r in rows if r["genuine"] or r["impostor"]],
         "rate_rows": rate_rows,
+        "current": current,
+        "current_is_default": saved is None,
+        "current_fmr": false_match_rate(impostor, current),
+        "current_fnmr": false_non_match_rate(genuine, current),
+        "current_false_matches": sum(1 for s in impostor if s >= current),
+        "current_false_non_matches": sum(1 for s in genuine if s < current),
         "hist_id": f"calib-hist-{job.pk}",
         "rates_id": f"calib-rates-{job.pk}",
         "kind_slug": KIND_SLUGS.get(CollectionKind(kind), "persongroups"),
