@@ -478,12 +478,12 @@ def calibration_run(ctx: JobContext) -> dict[str, Any]:
                 scored.impostor.append(_Pair(a, b, float(score)))
         ctx.progress(done=len(faces) + start + len(block), total=total, message="Scoring pairs")
     ctx.progress(done=total, total=total, message="Summarising", force=True)
-    result = _result(ctx, scored, skipped, failed_pairs)
+    summary = _result(ctx, scored, skipped, failed_pairs)
     ctx.progress(
         message=f"Scored {len(scored.genuine)} genuine and {len(scored.impostor)} impostor pairs.",
         force=True,
     )
-    return result
+    return summary
 
 
 def _face_ids_again(
