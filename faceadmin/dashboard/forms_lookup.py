@@ -8,6 +8,7 @@ for the request only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -149,9 +150,30 @@ class LookupForm(PhotoMixin, ModelsMixin):
         widget=forms.NumberInput(attrs={"step": "0.05"}),
     )
 
-    def __init__(self, *args: Any, groups: Sequence[Collection] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        groups: Sequence[Collection] = (),
+        default_threshold: float | None = None,
+        calibrated_at: datetime | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["groups"].choices = collection_choices(groups)  # type: ignore[attr-defined]
+        self.default_threshold = default_threshold
+        if default_threshold is not None:
+            # The tenant's calibrated default fills a blank threshold (see `threshold_or_default`).
+            when = f" on {calibrated_at:%Y-%m-%d}" if calibrated_at else ""
+            field = self.fields["threshold"]
+            field.help_text = (
+                f"0 to 1; blank uses this tenant's default {default_threshold:.3f}, "
+                f"calibrated{when} on its own faces."
+            )
+            field.widget.attrs["placeholder"] = f"{default_threshold:.3f}"
+
+    def threshold_or_default(self) -> float | None:
+        value: float | None = self.cleaned_data.get("threshold")
+        return value if value is not None else self.default_threshold
 
     def group_refs(self) -> list[GroupRef] | None:
         chosen = self.cleaned_data.get("groups") or []

@@ -4,6 +4,7 @@ from django.urls import path
 
 from faceadmin.dashboard.views import (
     audit,
+    calibration,
     catalog,
     collections,
     galleries,
@@ -23,6 +24,7 @@ urlpatterns = [
     path("tenants/new/", tenants.tenant_create, name="tenant_create"),
     path("t/<slug:slug>/", tenants.tenant_home, name="tenant_home"),
     path("t/<slug:slug>/status/", tenants.tenant_status, name="tenant_status"),
+    path("t/<slug:slug>/overview.csv", tenants.tenant_overview_csv, name="tenant_overview_csv"),
     path("t/<slug:slug>/keys/", tenants.tenant_keys, name="tenant_keys"),
     path("t/<slug:slug>/keys/replace/", tenants.tenant_key_replace, name="tenant_key_replace"),
     path("t/<slug:slug>/keys/swap/", tenants.tenant_key_swap, name="tenant_key_swap"),
@@ -49,4 +51,5 @@ urlpatterns = [
     *privacy.urlpatterns,
     *transfer.urlpatterns,
     *users.urlpatterns,
+    *calibration.urlpatterns,
 ]

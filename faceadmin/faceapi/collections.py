@@ -25,7 +25,12 @@ from django.utils import timezone
 from faceadmin.faceapi import imagestore
 from faceadmin.faceapi.catalog import catalog_forget, catalog_note_face, catalog_note_person
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError, NotTrainedError
-from faceadmin.faceapi.models import CollectionChange, DuplicateScan, PendingPhoto
+from faceadmin.faceapi.models import (
+    CollectionChange,
+    DuplicateScan,
+    PendingPhoto,
+    TrainingRun,
+)
 from faceadmin.faceapi.types import (
     Collection,
     CollectionKind,
@@ -765,7 +770,32 @@ def training_status(
         )
     except NotTrainedError:
         return None
+    _remember_training(tenant=tenant, kind=kind, collection_id=collection_id, status=status)
     return status
+
+
+def _remember_training(
+    *, tenant: Tenant, kind: CollectionKind, collection_id: str, status: TrainingStatus
+) -> None:
+    """Keep each finished training faceadmin sees (the provider only tells of the last one),
+    for the overview's training durations. One INSERT that ignores a run already kept."""
+    if not status.is_finished or status.last_action is None:
+        return
+    seconds = max((status.last_action - status.created).total_seconds(), 0.0)
+    TrainingRun.objects.bulk_create(
+        [
+            TrainingRun(
+                tenant=tenant,
+                kind=kind.value,
+                collection_id=collection_id,
+                status=status.status,
+                started_at=status.created,
+                finished_at=status.last_action,
+                seconds=seconds,
+            )
+        ],
+        ignore_conflicts=True,
+    )
 
 
 @dataclass(frozen=True)

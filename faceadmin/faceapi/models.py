@@ -396,3 +396,51 @@ class CatalogSync(models.Model):
 
     def __str__(self) -> str:
         return f"catalog of {self.kind} {self.collection_id} synced {self.synced_at:%Y-%m-%d %H:%M}"
+
+
+class ProviderCallStat(models.Model):
+    """Calls to the face API per tenant, day and operation: how many, how many failed, and
+    their latency. One UPSERT per HTTP exchange (see `faceapi.callstats`); never a key, URL
+    or id, only the operation's shape (`POST /persongroups/{id}/train`)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    operation = models.CharField(max_length=120)
+    calls = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    total_ms = models.FloatField(default=0)
+    max_ms = models.FloatField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["tenant", "day", "operation"], name="one_call_stat_per_day_and_operation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.operation}: {self.calls} calls, {self.errors} errors"
+
+
+class TrainingRun(models.Model):
+    """A finished training that faceadmin saw (the provider keeps only the last one)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    collection_id = models.CharField(max_length=64)
+    status = models.CharField(max_length=16)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    seconds = models.FloatField()
+
+    class Meta:
+        ordering: ClassVar = ["-started_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "collection_id", "started_at"],
+                name="one_training_run_per_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.collection_id} trained in {self.seconds:.1f} s ({self.status})"

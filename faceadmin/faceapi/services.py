@@ -18,6 +18,7 @@ import requests
 from django.conf import settings
 
 from faceadmin.faceapi.azure import AzureFaceClient
+from faceadmin.faceapi.callstats import call_stat_record, operation_of
 from faceadmin.faceapi.embedded import EMBEDDED_ORIGIN, embedded_session
 from faceadmin.faceapi.endpoints import private_endpoints_allowed, public_only_session
 from faceadmin.faceapi.errors import FaceApiError, UnsupportedFeature
@@ -128,6 +129,14 @@ def _cached_client(
         fresh = Tenant.objects.get(pk=tenant_pk)
         key_mark_primary_failed(tenant=fresh, status=status, code=code)
 
+    def on_call(method: str, path: str, elapsed_ms: float, failed: bool) -> None:
+        call_stat_record(
+            tenant_id=tenant_pk,
+            operation=operation_of(method, path),
+            elapsed_ms=elapsed_ms,
+            failed=failed,
+        )
+
     client = build(
         {
             "secondary_key": tenant.secondary_key or None,
@@ -137,6 +146,7 @@ def _cached_client(
             "max_retry_seconds": settings.FACEADMIN_HTTP_MAX_RETRY_SECONDS,
             "session": _session_for(tenant),
             "on_key_failover": on_failover,
+            "on_call": on_call,
         }
     )
     with _clients_lock:

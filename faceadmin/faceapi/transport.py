@@ -69,6 +69,8 @@ _RETRYABLE_EXCEPTIONS = (
 
 ParamValue = str | int | float | bool | Sequence[str] | None
 KeyFailoverCallback = Callable[[int, str], None]
+# (method, path without query, milliseconds, failed): told of every HTTP exchange.
+CallObserver = Callable[[str, str, float, bool], None]
 # (status, body, headers) of a non-2xx answer -> the typed error to raise.
 ErrorParser = Callable[[int, bytes, Mapping[str, str]], FaceApiError]
 
@@ -178,6 +180,7 @@ class HttpTransport:
         auth_header: str = KEY_HEADER,
         auth_format: str = "{key}",
         error_parser: ErrorParser = error_from_response,
+        on_call: CallObserver | None = None,
     ) -> None:
         if not primary_key:
             raise ValueError("A subscription key is required.")
@@ -203,6 +206,7 @@ class HttpTransport:
         self._auth_header = auth_header
         self._auth_format = auth_format
         self._error_parser = error_parser
+        self._on_call = on_call
 
     def __repr__(self) -> str:
         return f"HttpTransport({self.base_url!r}, using_secondary_key={self._using_secondary})"
@@ -277,6 +281,7 @@ class HttpTransport:
             except requests.RequestException as exc:
                 error = self._transport_error(exc)
                 self._log(method, shown, type(exc).__name__, sent_at, attempt)
+                self._observe(method, path, sent_at, failed=True)
                 if _refused(exc) is not None:
                     raise error from exc  # the same address will be refused again
                 if not idempotent or not isinstance(exc, _RETRYABLE_EXCEPTIONS):
@@ -289,6 +294,7 @@ class HttpTransport:
                 self._sleep(delay)
                 continue
             self._log(method, shown, status, sent_at, attempt)
+            self._observe(method, path, sent_at, failed=not 200 <= status < 300)
 
             if 200 <= status < 300:
                 return self._success(status, resp_headers, content)
@@ -411,6 +417,15 @@ class HttpTransport:
                 error.message = error.message.replace(key, "***")
                 error.args = (error.message,)
         return error
+
+    def _observe(self, method: str, path: str, sent_at: float, *, failed: bool) -> None:
+        if self._on_call is None:
+            return
+        try:
+            self._on_call(method, path, (time.monotonic() - sent_at) * 1000, failed)
+        except Exception:
+            # Counting a call must not break it.
+            logger.exception("faceapi: on_call observer failed")
 
     def _log(
         self, method: str, shown: str, outcome: int | str, sent_at: float, attempt: int

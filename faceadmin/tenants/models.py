@@ -74,6 +74,16 @@ class Tenant(models.Model):
         help_text="Provider calls per second bulk jobs may make (0 = no limit). "
         "Azure Free (F0): 0.33 (20 per minute); Standard (S0): 10.",
     )
+    # The confidence threshold lookups use when the operator leaves theirs blank, saved from a
+    # calibration on the tenant's own faces (None: the provider's default).
+    identify_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Default identify confidence threshold (0-1), from a calibration.",
+    )
+    identify_threshold_calibrated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the calibration behind identify_threshold ran."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

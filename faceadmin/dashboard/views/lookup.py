@@ -138,7 +138,11 @@ def lookup(request: TenantRequest) -> HttpResponse:
     refused = _files_refused(request) if request.method == "POST" else None
     bound = request.method == "POST" and refused is None
     form = LookupForm(
-        request.POST if bound else None, request.FILES if bound else None, groups=groups
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        groups=groups,
+        default_threshold=request.tenant.identify_threshold,
+        calibrated_at=request.tenant.identify_threshold_calibrated_at,
     )
     context.update(form=form, groups=groups, problem=refused)
     if bound and form.is_valid():
@@ -155,7 +159,7 @@ def lookup(request: TenantRequest) -> HttpResponse:
                     settings=form.detect_settings(),
                     group_refs=form.group_refs(),
                     max_candidates=data["max_candidates"],
-                    confidence_threshold=data["threshold"],
+                    confidence_threshold=form.threshold_or_default(),
                     known=groups if "api_error" not in context else None,
                 ),
             )

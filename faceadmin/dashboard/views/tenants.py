@@ -1,12 +1,17 @@
 """Tenant pages: overview, provider status, keys, members, settings."""
 
+import csv
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from faceadmin.dashboard.charts import chart, day_stamps, series
 from faceadmin.dashboard.forms import (
     KeyReplaceForm,
     MemberAddForm,
@@ -15,10 +20,16 @@ from faceadmin.dashboard.forms import (
     TenantSettingsForm,
 )
 from faceadmin.dashboard.forms_privacy import RetentionForm
+from faceadmin.faceapi.overview import (
+    overview_collection_sizes,
+    overview_daily,
+    overview_operations,
+    overview_trainings,
+)
 from faceadmin.faceapi.services import tenant_check_connection
 from faceadmin.tenants import services as tenant_services
-from faceadmin.tenants.access import TenantRequest, tenant_view, tenants_for_user
-from faceadmin.tenants.models import AuditEvent, Membership, Role
+from faceadmin.tenants.access import TenantRequest, can, tenant_view, tenants_for_user
+from faceadmin.tenants.models import AuditEvent, Membership, Role, Tenant
 
 
 @login_required
@@ -33,11 +44,106 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/no_tenants.html")
 
 
+def _overview_context(tenant: Tenant) -> dict[str, Any]:
+    """The overview's charts and tables: database reads only, no provider call."""
+    days = overview_daily(tenant=tenant)
+    stamps = day_stamps([d.day for d in days])
+    sizes = overview_collection_sizes(tenant=tenant)
+    trainings = overview_trainings(tenant=tenant)
+    return {
+        "days": days,
+        "days_active": [d for d in days if d.enrolled or d.lookups or d.calls],
+        "operations": overview_operations(tenant=tenant),
+        "sizes": sizes,
+        "trainings": trainings,
+        "any_activity": any(d.enrolled or d.lookups for d in days),
+        "any_calls": any(d.calls for d in days),
+        "chart_activity": chart(
+            kind="bars",
+            x=stamps,
+            x_time=True,
+            series_list=[
+                series("Faces enrolled (solid)", [d.enrolled for d in days]),
+                series("Lookups (hatched)", [d.lookups for d in days], "hatched"),
+            ],
+            y_label="per day",
+        ),
+        "chart_calls": chart(
+            kind="bars",
+            x=stamps,
+            x_time=True,
+            series_list=[
+                series("Calls (solid)", [d.calls for d in days]),
+                series("Errors (hatched)", [d.errors for d in days], "hatched"),
+            ],
+            y_label="per day",
+        ),
+        "chart_latency": chart(
+            kind="lines",
+            x=stamps,
+            x_time=True,
+            series_list=[
+                series(
+                    "Mean ms (solid, ●)",
+                    [round(d.avg_ms, 1) if d.avg_ms is not None else None for d in days],
+                ),
+                series(
+                    "Slowest ms (dashed, ■)",
+                    [round(d.max_ms, 1) if d.calls else None for d in days],
+                    "dashed",
+                ),
+            ],
+            y_label="ms",
+        ),
+        "chart_sizes": chart(
+            kind="bars",
+            x=list(range(len(sizes))),
+            x_labels=[s.collection_id for s in sizes],
+            series_list=[
+                series("Faces (solid)", [s.faces for s in sizes]),
+                series("Persons (hatched)", [s.persons for s in sizes], "hatched"),
+            ],
+            y_label="count",
+        ),
+        "chart_trainings": chart(
+            kind="bars",
+            x=list(range(len(trainings))),
+            x_labels=[f"{t.collection_id} {t.started_at:%m-%d %H:%M}" for t in trainings],
+            series_list=[
+                series("Training seconds (solid)", [round(t.seconds, 2) for t in trainings])
+            ],
+            y_label="seconds",
+        ),
+    }
+
+
 @tenant_view()
 def tenant_home(request: TenantRequest) -> HttpResponse:
     request.session["last_tenant"] = request.tenant.slug
     events = AuditEvent.objects.filter(tenant=request.tenant).select_related(None)[:10]
-    return render(request, "dashboard/tenant_home.html", {"events": events})
+    context = {"events": events, "can_operate": can(request.membership, Role.OPERATOR)}
+    return render(
+        request, "dashboard/tenant_home.html", context | _overview_context(request.tenant)
+    )
+
+
+@tenant_view()
+def tenant_overview_csv(request: TenantRequest) -> HttpResponse:
+    """The overview's daily numbers as CSV."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"overview-{request.tenant.slug}-{timezone.localdate():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["day", "faces_enrolled", "lookups", "provider_calls", "provider_errors",
+         "mean_ms", "max_ms"]
+    )  # fmt: skip
+    for d in overview_daily(tenant=request.tenant):
+        mean = round(d.avg_ms, 1) if d.avg_ms is not None else ""
+        writer.writerow(
+            [d.day.isoformat(), d.enrolled, d.lookups, d.calls, d.errors, mean, round(d.max_ms, 1)]
+        )
+    return response
 
 
 @tenant_view()
