@@ -25,7 +25,7 @@ PG, FL = CollectionKind.PERSON_GROUP, CollectionKind.FACE_LIST
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_pending_pick_is_discarded_and_a_duplicate_face_deleted(
     width: int, live_server: Any, page: Any, logged_in_page: Any, local_members: Any,
-    local_tenant: Tenant,
+    local_tenant: Tenant, job_worker: None,  # the duplicate scan runs as a job
 ) -> None:  # fmt: skip
     admin = local_members["admin"]
     services.collection_create(

@@ -114,7 +114,12 @@ class Tour:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_tour(
-    width: int, live_server: Any, page: Any, logged_in_page: Any, filled: dict[str, str]
+    width: int,
+    live_server: Any,
+    page: Any,
+    logged_in_page: Any,
+    filled: dict[str, str],
+    job_worker: None,  # the duplicate scan runs as a job
 ) -> None:
     tour = Tour(page, live_server.url, width)
     page.set_viewport_size({"width": width, "height": 900})
