@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from faceadmin.faceapi import services
 from faceadmin.faceapi.types import CollectionKind
@@ -62,8 +63,11 @@ def test_an_operator_imports_ten_persons_then_trains_and_identifies_one(
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(f"{live_server.url}/t/local/collections/largepersongroups/staff/")
     page.get_by_role("link", name="Import ZIP…").click()
+    page.wait_for_url("**/import/")
+    page.wait_for_load_state("load")  # the page's deferred script listens for the file choice
     page.get_by_label("ZIP file").set_input_files(str(source))
-    assert "staff.zip" in page.locator('[data-testid="upload-size"]').inner_text()
+    # The page's script names the chosen file on `change`: wait for it (it runs after the event).
+    expect(page.locator('[data-testid="upload-size"]')).to_contain_text("staff.zip")
     page.get_by_label("Photos with several faces").select_option("largest")
     screenshot(page, "import-upload")
     page.get_by_role("button", name="Upload and check").click()
