@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -12,7 +11,6 @@ from typing import Any
 
 import pytest
 import responses
-from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 
@@ -227,8 +225,10 @@ def test_a_paused_import_resumes_where_it_stopped(
     tmp_path: Path,
     run_jobs: Any,
     settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings.FACEADMIN_JOBS_STALE_SECONDS = 0.4  # the heartbeat brings the pause in 0.1 s
+    settings.FACEADMIN_IMPORT_THREADS = 1  # one file at a time: the pause lands at a known file
     files: dict[str, bytes | str] = {
         f"P{n:02d}/{n}.jpg": variant(f"enroll/{PEOPLE[n % 5]}/1.jpg", n, width=320)
         for n in range(12)
@@ -236,27 +236,28 @@ def test_a_paused_import_resumes_where_it_stopped(
     check = _checked(local_tenant, operator, make_zip(tmp_path / "p.zip", files), run_jobs)
     job = import_create(check=check, user=operator)
 
-    def pause_after_one() -> None:
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                current = Job.objects.get(pk=job.pk)
-                if current.status == JobStatus.RUNNING and current.done >= 1:
-                    job_pause(job=current, user=operator)
-                    return
-                time.sleep(0.05)
-        finally:
-            connections.close_all()
+    # The operator presses Pause while the second file is being enrolled (deterministic: a
+    # watcher polling the job's progress raced a fast enrolment and lost).
+    from faceadmin.faceapi import collections as colls
 
-    watcher = threading.Thread(target=pause_after_one)
-    watcher.start()
+    real_add_face = colls.person_add_face
+    calls = {"n": 0}
+
+    def add_face_then_pause(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            job_pause(job=Job.objects.get(pk=job.pk), user=operator)
+            time.sleep(0.5)  # the heartbeat carries the pause to the job
+        return real_add_face(**kwargs)
+
+    monkeypatch.setattr(colls, "person_add_face", add_face_then_pause)
     run_jobs()
-    watcher.join()
     job.refresh_from_db()
     assert job.status == JobStatus.PAUSED
     paused_at = JobItem.objects.filter(job=job, key__startswith="file:").count()
     assert 1 <= paused_at < 12 and job.done == paused_at
     assert FaceImage.objects.count() == paused_at  # everything enrolled was recorded
+    monkeypatch.setattr(colls, "person_add_face", real_add_face)
     job_retry(job=job, user=operator)
     run_jobs()
     job.refresh_from_db()
