@@ -12,7 +12,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 $$HOME/.pyenv/versio
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: help install run dev test check lint typecheck pytest fmt bench chromium migrate dlib-debs dlib-wheel dlib-check
+.PHONY: help install run dev test check lint typecheck imports pytest fmt bench chromium migrate dlib-debs dlib-wheel dlib-check
 
 help:
 	@echo "make run     install, migrate, bootstrap, serve (gunicorn + job worker) on http://$(HOST):$(PORT)"
@@ -110,10 +110,14 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# The architecture's layers ([tool.importlinter] in pyproject.toml).
+imports: install
+	$(VENV)/bin/lint-imports
+
 pytest: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-check: lint typecheck pytest
+check: lint typecheck imports pytest
 
 test: install chromium check
 

@@ -51,9 +51,9 @@ def versions(path: Path, count: int, rng: random.Random) -> list[bytes]:
 
 
 def setup_group(persons: int, faces: int) -> Any:
+    from faceadmin.clients.types import CollectionKind
     from faceadmin.engine.accounts import account_create
     from faceadmin.faceapi import services
-    from faceadmin.faceapi.types import CollectionKind
     from faceadmin.tenants.models import Provider
     from faceadmin.tenants.services import tenant_create
 
@@ -117,9 +117,9 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0)
     try:
+        from faceadmin.clients.types import CollectionKind
         from faceadmin.faceapi import calibration
         from faceadmin.faceapi.models import ProviderCallStat
-        from faceadmin.faceapi.types import CollectionKind
         from faceadmin.jobs.models import Job, JobItem
         from tests.conftest import drain_job_queue
 

@@ -64,8 +64,8 @@ def fill() -> tuple[object, str]:
 
 
 def measure(tenant: object, some_id: str) -> None:
+    from faceadmin.clients.types import CollectionKind
     from faceadmin.faceapi.catalog import catalog_search
-    from faceadmin.faceapi.types import CollectionKind
 
     cases = [
         ("first page by name", "", "name"),

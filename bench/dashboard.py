@@ -43,7 +43,7 @@ class ApiClock:
         self.calls = 0
 
     def install(self) -> None:
-        from faceadmin.faceapi.transport import HttpTransport
+        from faceadmin.clients.transport import HttpTransport
 
         original = HttpTransport.request
         clock = self
@@ -67,8 +67,8 @@ def setup_group() -> tuple[Any, list[str]]:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
+    from faceadmin.clients.types import CollectionKind
     from faceadmin.faceapi import services
-    from faceadmin.faceapi.types import CollectionKind
     from faceadmin.tenants.models import Tenant
 
     call_command("bootstrap", stdout=io.StringIO())

@@ -95,10 +95,10 @@ def bench(n: int, workdir: Path) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
+    from faceadmin.clients.types import CollectionKind
     from faceadmin.faceapi import services
     from faceadmin.faceapi.transfer.importing import ImportParams
     from faceadmin.faceapi.transfer.services import import_check_create, import_create
-    from faceadmin.faceapi.types import CollectionKind
     from faceadmin.tenants.models import Tenant
 
     started = time.perf_counter()

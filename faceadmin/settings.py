@@ -224,7 +224,7 @@ FACEADMIN_HTTP_MAX_RETRY_SECONDS = env.float("FACEADMIN_HTTP_MAX_RETRY_SECONDS",
 FACEADMIN_STORE_ORIGINALS = env.bool("FACEADMIN_STORE_ORIGINALS", default=True)
 
 # Tenants' endpoints must be https:// on public hosts, checked when saved and at every
-# connection (faceadmin/faceapi/endpoints.py). On: http:// and private addresses allowed.
+# connection (faceadmin/clients/endpoints.py). On: http:// and private addresses allowed.
 FACEADMIN_ALLOW_PRIVATE_ENDPOINTS = env.bool("FACEADMIN_ALLOW_PRIVATE_ENDPOINTS", default=False)
 
 # The embedded engine.

@@ -2,7 +2,7 @@ from typing import Any, ClassVar
 
 from django import forms
 
-from faceadmin.faceapi.endpoints import EndpointRefused, endpoint_check
+from faceadmin.faceapi.connection import EndpointRefused, endpoint_check
 from faceadmin.tenants.models import RATE_LIMIT_PRESETS, Provider, Role, Tenant
 
 

@@ -8,15 +8,14 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 
-from faceadmin.faceapi.collections import (
+from faceadmin.faceapi.collections import USER_DATA_LIMITS, user_data_problem
+from faceadmin.faceapi.duplicates import DEFAULT_THRESHOLD
+from faceadmin.faceapi.kinds import (
     DEFAULT_RECOGNITION_MODEL,
     KIND_LABELS,
     KIND_SLUGS,
     RECOGNITION_MODELS,
-    USER_DATA_LIMITS,
-    user_data_problem,
 )
-from faceadmin.faceapi.duplicates import DEFAULT_THRESHOLD
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.faceapi.types import FaceRectangle, PersistedFace
 

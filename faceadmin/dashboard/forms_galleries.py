@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 from faceadmin.dashboard.forms_lookup import PhotoMixin, parse_target, read_photo
-from faceadmin.faceapi.findface import DEFAULT_GALLERY, META_MAX_BYTES
+from faceadmin.faceapi.galleries import DEFAULT_GALLERY, META_MAX_BYTES
 from faceadmin.faceapi.providers import THRESHOLD_PRESETS
 
 META_MAX = META_MAX_BYTES

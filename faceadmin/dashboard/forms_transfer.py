@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 
-from faceadmin.faceapi.collections import (
+from faceadmin.faceapi.kinds import (
     DEFAULT_RECOGNITION_MODEL,
     KIND_LABELS,
     KIND_SLUGS,

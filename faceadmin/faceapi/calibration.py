@@ -31,15 +31,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.collections import (
-    DETECTION_MODEL,
-    PERSON_KINDS,
-    _client,
-    _ids,
-    collection_get,
-)
-from faceadmin.faceapi.errors import (
+from faceadmin.clients.errors import (
     FaceApiError,
     FaceNotFound,
     NotTrainedError,
@@ -47,8 +39,11 @@ from faceadmin.faceapi.errors import (
     RateLimited,
     Unauthorized,
 )
+from faceadmin.clients.types import CollectionKind, FaceRectangle, Person
+from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.collections import _client, _ids, collection_get
+from faceadmin.faceapi.kinds import DETECTION_MODEL, PERSON_KINDS
 from faceadmin.faceapi.models import FaceImage
-from faceadmin.faceapi.types import CollectionKind, FaceRectangle, Person
 from faceadmin.jobs.registry import job_kind
 from faceadmin.jobs.runner import JobContext
 from faceadmin.tenants.audit import audit_record

@@ -18,9 +18,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from faceadmin.faceapi.errors import NotFoundError
+from faceadmin.clients.errors import NotFoundError
+from faceadmin.clients.types import CollectionKind, Person
+from faceadmin.faceapi.connection import client_for
 from faceadmin.faceapi.models import CatalogFace, CatalogPerson, CatalogSync
-from faceadmin.faceapi.types import CollectionKind, Person
 from faceadmin.tenants.models import Tenant
 
 PERSON_KINDS = (CollectionKind.PERSON_GROUP, CollectionKind.LARGE_PERSON_GROUP)
@@ -69,8 +70,6 @@ def _row(tenant: Tenant, kind: CollectionKind, collection_id: str, p: Person) ->
 
 
 def _persons(tenant: Tenant, kind: CollectionKind, group_id: str) -> list[Person]:
-    from faceadmin.faceapi.services import client_for  # services re-exports this module
-
     client = client_for(tenant)
     if kind is CollectionKind.PERSON_GROUP:
         return list(client.iter_person_group_persons(person_group_id=group_id))
@@ -106,8 +105,6 @@ def catalog_note_person(
     where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}
     if kind not in PERSON_KINDS or not CatalogSync.objects.filter(**where).exists():
         return
-    from faceadmin.faceapi.services import client_for
-
     client = client_for(tenant)
     try:
         if kind is CollectionKind.PERSON_GROUP:
@@ -138,7 +135,7 @@ def catalog_note_person(
 
 def catalog_refresh_faces(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> int:
     """The face-list side of catalog_refresh: every face of a (large) face list."""
-    from faceadmin.faceapi.services import face_list_faces
+    from faceadmin.faceapi.collections import face_list_faces
 
     faces = list(face_list_faces(tenant=tenant, kind=kind, list_id=collection_id))
     where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}

@@ -22,16 +22,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.catalog import catalog_forget, catalog_note_face, catalog_note_person
-from faceadmin.faceapi.errors import FaceApiError, NotFoundError, NotTrainedError
-from faceadmin.faceapi.models import (
-    CollectionChange,
-    DuplicateScan,
-    PendingPhoto,
-    TrainingRun,
-)
-from faceadmin.faceapi.types import (
+from faceadmin.clients.errors import FaceApiError, NotFoundError, NotTrainedError
+from faceadmin.clients.types import (
     Collection,
     CollectionKind,
     FaceRectangle,
@@ -39,25 +31,28 @@ from faceadmin.faceapi.types import (
     Person,
     TrainingStatus,
 )
+from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.catalog import catalog_forget, catalog_note_face, catalog_note_person
+from faceadmin.faceapi.connection import client_for
+from faceadmin.faceapi.kinds import (
+    DEFAULT_RECOGNITION_MODEL,
+    DETECTION_MODEL,
+    KIND_LABELS,
+    KIND_SLUGS,
+    PERSON_KINDS,
+    TRAINABLE_KINDS,
+)
+from faceadmin.faceapi.models import (
+    CollectionChange,
+    DuplicateScan,
+    PendingPhoto,
+    TrainingRun,
+)
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
 
 if TYPE_CHECKING:
-    from faceadmin.faceapi.azure import AzureFaceClient
-
-PERSON_KINDS = (CollectionKind.PERSON_GROUP, CollectionKind.LARGE_PERSON_GROUP)
-FACE_LIST_KINDS = (CollectionKind.FACE_LIST, CollectionKind.LARGE_FACE_LIST)
-TRAINABLE_KINDS = (
-    CollectionKind.PERSON_GROUP,
-    CollectionKind.LARGE_PERSON_GROUP,
-    CollectionKind.LARGE_FACE_LIST,
-)
-RECOGNITION_MODELS = ("recognition_01", "recognition_02", "recognition_03", "recognition_04")
-# The most accurate model, and the one Azure recommends for new collections. A collection's
-# model is fixed at creation and faces are only ever compared within one model.
-DEFAULT_RECOGNITION_MODEL = "recognition_04"
-# Must match between detect and add-face, so a detected rectangle is a valid targetFace.
-DETECTION_MODEL = "detection_01"
+    from faceadmin.clients.azure import AzureFaceClient
 
 _PREFIX = {
     CollectionKind.PERSON_GROUP: "person_group",
@@ -65,29 +60,12 @@ _PREFIX = {
     CollectionKind.FACE_LIST: "face_list",
     CollectionKind.LARGE_FACE_LIST: "large_face_list",
 }
-# URL segments, as in the Azure paths.
-KIND_SLUGS = {
-    CollectionKind.PERSON_GROUP: "persongroups",
-    CollectionKind.LARGE_PERSON_GROUP: "largepersongroups",
-    CollectionKind.FACE_LIST: "facelists",
-    CollectionKind.LARGE_FACE_LIST: "largefacelists",
-}
-KIND_BY_SLUG = {slug: kind for kind, slug in KIND_SLUGS.items()}
-KIND_LABELS = {
-    CollectionKind.PERSON_GROUP: "Person group",
-    CollectionKind.LARGE_PERSON_GROUP: "Large person group",
-    CollectionKind.FACE_LIST: "Face list",
-    CollectionKind.LARGE_FACE_LIST: "Large face list",
-}
 
 
 # --- plumbing ------------------------------------------------------------------------------
 
 
 def _client(tenant: Tenant) -> AzureFaceClient:
-    # services.py re-exports this module's functions, so client_for is looked up when called.
-    from faceadmin.faceapi.services import client_for
-
     return client_for(tenant)
 
 

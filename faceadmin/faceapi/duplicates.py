@@ -25,23 +25,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.collections import (
-    DETECTION_MODEL,
-    KIND_SLUGS,
-    _client,
-    collection_get,
-    face_list_faces,
-)
-from faceadmin.faceapi.errors import (
+from faceadmin.clients.errors import (
     FaceApiError,
     NotTrainedError,
     ProviderUnavailable,
     RateLimited,
     Unauthorized,
 )
+from faceadmin.clients.types import CollectionKind, FaceRectangle
+from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.collections import _client, collection_get, face_list_faces
+from faceadmin.faceapi.kinds import DETECTION_MODEL, KIND_SLUGS
 from faceadmin.faceapi.models import DuplicateScan, ScanStatus
-from faceadmin.faceapi.types import CollectionKind, FaceRectangle
 from faceadmin.jobs.models import FINISHED_STATUSES, Job
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from faceadmin.clients.findface import DEFAULT_GALLERY
+from faceadmin.clients.findface_types import BBox, Preset
+from faceadmin.clients.types import DetectedFace, FaceRectangle
 from faceadmin.faceapi import lookup_audit as audit
-from faceadmin.faceapi.findface import DEFAULT_GALLERY
-from faceadmin.faceapi.findface_types import BBox, Preset
+from faceadmin.faceapi.connection import findface_client_for as _client
 from faceadmin.faceapi.galleries import thumbnail_src
 from faceadmin.faceapi.lookup import Detection, DetectSettings, FaceBox, Photo, PhotoError
-from faceadmin.faceapi.services import findface_client_for as _client
-from faceadmin.faceapi.types import DetectedFace, FaceRectangle
 from faceadmin.tenants.models import Tenant
 from faceadmin.tenants.services import Actor
 

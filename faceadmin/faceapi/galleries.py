@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from faceadmin.clients.embedded import EMBEDDED_ORIGIN
+from faceadmin.clients.findface import DEFAULT_GALLERY, META_MAX_BYTES
+from faceadmin.clients.findface_types import BBox, Face
+from faceadmin.clients.types import FaceRectangle
 from faceadmin.faceapi.collections import _audited
-from faceadmin.faceapi.embedded import EMBEDDED_ORIGIN
-from faceadmin.faceapi.findface import DEFAULT_GALLERY
-from faceadmin.faceapi.findface_types import BBox, Face
-from faceadmin.faceapi.services import findface_client_for as _client
-from faceadmin.faceapi.types import FaceRectangle
+from faceadmin.faceapi.connection import findface_client_for as _client
 from faceadmin.tenants.models import Tenant
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ GALLERY_PAGE_SIZE = 24
 __all__ = [
     "DEFAULT_GALLERY",
     "GALLERY_PAGE_SIZE",
+    "META_MAX_BYTES",
     "GalleryFace",
     "GalleryOverview",
     "GalleryPage",

@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
-from faceadmin.faceapi.errors import BadRequestError, FaceNotFound
+from faceadmin.clients.errors import BadRequestError, FaceNotFound
+from faceadmin.clients.types import FaceRectangle
 from faceadmin.faceapi.lookup import (
     _CROP_FACE_PX,
     MAX_CLUSTER_ENROLL,
@@ -35,7 +36,6 @@ from faceadmin.faceapi.lookup import (
     _upright,
     photo_from_bytes,
 )
-from faceadmin.faceapi.types import FaceRectangle
 from faceadmin.jobs.models import Job, JobItem
 from faceadmin.jobs.runner import JobContext, job_workdir
 from faceadmin.jobs.services import User, job_create, job_enqueue

@@ -22,8 +22,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from faceadmin.clients.types import CollectionKind, FaceRectangle
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
-from faceadmin.faceapi.types import CollectionKind, FaceRectangle
 from faceadmin.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

@@ -28,10 +28,8 @@ from urllib.parse import urlencode
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from faceadmin.faceapi import lookup_audit as audit
-from faceadmin.faceapi.azure import AzureFaceClient
-from faceadmin.faceapi.collections import KIND_SLUGS
-from faceadmin.faceapi.errors import (
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.errors import (
     BadRequestError,
     FaceApiError,
     FaceNotFound,
@@ -39,17 +37,8 @@ from faceadmin.faceapi.errors import (
     NotTrainedError,
     TrainingNotFinishedError,
 )
-from faceadmin.faceapi.services import (
-    client_for,
-    collection_list,
-    face_images,
-    person_add_face,
-    person_create,
-    person_face_images,
-    training_status,
-)
-from faceadmin.faceapi.transport import ParamValue, Response, Transport, encode_params
-from faceadmin.faceapi.types import (
+from faceadmin.clients.transport import ParamValue, Response, Transport, encode_params
+from faceadmin.clients.types import (
     Collection,
     CollectionKind,
     DetectedFace,
@@ -60,6 +49,16 @@ from faceadmin.faceapi.types import (
     SimilarFace,
     VerifyResult,
 )
+from faceadmin.faceapi import lookup_audit as audit
+from faceadmin.faceapi.collections import (
+    collection_list,
+    person_add_face,
+    person_create,
+    training_status,
+)
+from faceadmin.faceapi.connection import client_for
+from faceadmin.faceapi.imagestore import face_images, person_face_images
+from faceadmin.faceapi.kinds import KIND_SLUGS
 from faceadmin.tenants.models import Tenant
 from faceadmin.tenants.services import Actor
 

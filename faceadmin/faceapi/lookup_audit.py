@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.clients.errors import FaceApiError
 from faceadmin.tenants.audit import audit_record
 
 # Lookups may return hundreds of ids (100 faces x candidates); keep them all.

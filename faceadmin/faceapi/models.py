@@ -27,7 +27,8 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 
-from faceadmin.faceapi.types import CollectionKind, FaceRectangle
+from faceadmin.clients.types import CollectionKind, FaceRectangle
+from faceadmin.faceapi.kinds import KIND_SLUGS
 from faceadmin.tenants.models import Tenant
 
 KIND_CHOICES = [(kind.value, kind.value) for kind in CollectionKind]
@@ -287,8 +288,6 @@ class SnapshotOperation(models.Model):
 
     @property
     def object_url(self) -> str:
-        from faceadmin.faceapi.collections import KIND_SLUGS
-
         kind_slug = KIND_SLUGS[self.object_kind]
         return reverse("dashboard:collection", args=[self.tenant.slug, kind_slug, self.object_id])
 

@@ -32,17 +32,15 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.errors import FaceApiError, NotFoundError
+from faceadmin.clients.findface import DEFAULT_GALLERY, FindFaceClient
+from faceadmin.clients.transport import Response
+from faceadmin.clients.types import Collection, CollectionKind, FaceRectangle
 from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.azure import AzureFaceClient
-from faceadmin.faceapi.collections import (
-    _PREFIX,
-    KIND_LABELS,
-    TRAINABLE_KINDS,
-    _ids,
-    _mark_changed,
-)
-from faceadmin.faceapi.errors import FaceApiError, NotFoundError
-from faceadmin.faceapi.findface import DEFAULT_GALLERY, FindFaceClient
+from faceadmin.faceapi.collections import _PREFIX, _ids, _mark_changed, training_status
+from faceadmin.faceapi.connection import client_for, findface_client_for
+from faceadmin.faceapi.kinds import KIND_LABELS, TRAINABLE_KINDS
 from faceadmin.faceapi.lookup import (
     LIST_KINDS,
     PERSON_KINDS,
@@ -56,9 +54,6 @@ from faceadmin.faceapi.lookup import (
     photo_identify,
 )
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
-from faceadmin.faceapi.services import client_for, findface_client_for, training_status
-from faceadmin.faceapi.transport import Response
-from faceadmin.faceapi.types import Collection, CollectionKind, FaceRectangle
 from faceadmin.jobs.registry import job_kind
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import AuditEvent, Provider, Tenant

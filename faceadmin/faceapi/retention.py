@@ -24,9 +24,9 @@ from django.db.models import Count, Max, Min, Q
 from django.tasks import task
 from django.utils import timezone
 
-from faceadmin.faceapi.collections import KIND_LABELS
+from faceadmin.clients.types import CollectionKind
+from faceadmin.faceapi.kinds import KIND_LABELS
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.registry import job_kind
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant

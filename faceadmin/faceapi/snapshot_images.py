@@ -15,11 +15,13 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from faceadmin.faceapi.collections import PERSON_KINDS, face_list_faces
-from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.clients.errors import FaceApiError
+from faceadmin.clients.types import CollectionKind, Person
+from faceadmin.faceapi.collections import face_list_faces
+from faceadmin.faceapi.connection import client_for
 from faceadmin.faceapi.imagestore import face_image_copy
+from faceadmin.faceapi.kinds import PERSON_KINDS
 from faceadmin.faceapi.models import FaceImage, OperationKind, OperationState, SnapshotOperation
-from faceadmin.faceapi.types import CollectionKind, Person
 from faceadmin.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -95,8 +97,6 @@ class _Listing:
 
 def _faces(tenant: Tenant, kind: CollectionKind, collection_id: str) -> _Listing:
     if kind in PERSON_KINDS:
-        from faceadmin.faceapi.services import client_for  # services imports this module
-
         client = client_for(tenant)
         persons: Iterable[Person]
         if kind is CollectionKind.PERSON_GROUP:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any, Final
 
-from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.clients.errors import FaceApiError
 from faceadmin.faceapi.models import OperationState, SnapshotOperation
 from faceadmin.jobs.runner import JobContext
 from faceadmin.jobs.services import User, job_create

@@ -32,18 +32,18 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from faceadmin.clients.errors import FaceApiError, NotFoundError
+from faceadmin.clients.types import CollectionKind, Snapshot
 from faceadmin.faceapi.collections import _audited, user_data_or_none
-from faceadmin.faceapi.errors import FaceApiError, NotFoundError
 from faceadmin.faceapi.models import OperationKind, OperationState, SnapshotOperation
 from faceadmin.faceapi.snapshot_images import snapshot_images_follow
 from faceadmin.faceapi.snapshot_jobs import operation_follow
-from faceadmin.faceapi.types import CollectionKind, Snapshot
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Membership, Provider, Role, Tenant
 
 if TYPE_CHECKING:
-    from faceadmin.faceapi.azure import AzureFaceClient
-    from faceadmin.faceapi.services import ApiErrorView
+    from faceadmin.clients.azure import AzureFaceClient
+    from faceadmin.faceapi.errors import ApiErrorView
 
 # As on Azure; the provider deletes a snapshot this long after it was taken.
 SNAPSHOT_LIFETIME = timedelta(hours=48)
@@ -54,7 +54,7 @@ RECENT_OPERATIONS = 20
 
 
 def _client(tenant: Tenant) -> AzureFaceClient:
-    from faceadmin.faceapi.services import client_for
+    from faceadmin.faceapi.connection import client_for
 
     return client_for(tenant)
 
@@ -450,7 +450,7 @@ class OperationsState:
     @property
     def error_views(self) -> list[ApiErrorView]:
         """One per distinct error: an outage is said once, not once per operation."""
-        from faceadmin.faceapi.services import ApiErrorView
+        from faceadmin.faceapi.errors import ApiErrorView
 
         views: dict[tuple[str, str], ApiErrorView] = {}
         for error in self.errors:

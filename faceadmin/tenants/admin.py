@@ -25,7 +25,7 @@ class TenantAdminForm(forms.ModelForm):
 
     def clean_endpoint_url(self) -> str:
         # Staff may move keys to another endpoint, but it must still be a permitted one.
-        from faceadmin.faceapi.endpoints import EndpointRefused, endpoint_check
+        from faceadmin.clients.endpoints import EndpointRefused, endpoint_check
 
         url: str = self.cleaned_data.get("endpoint_url") or ""
         try:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import calibration, services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
 from tests.conftest import drain_job_queue, screenshot

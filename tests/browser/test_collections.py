@@ -191,8 +191,8 @@ def test_an_operator_builds_a_group_trains_it_and_audits_a_face_list(
 def test_a_provider_error_shows_in_place_and_keeps_what_was_typed(
     live_server: Any, page: Any, logged_in_page: Any, local_members: Any, local_tenant: Any
 ) -> None:
+    from faceadmin.clients.types import CollectionKind
     from faceadmin.faceapi import services
-    from faceadmin.faceapi.types import CollectionKind
 
     services.collection_create(
         tenant=local_tenant, user=None, kind=CollectionKind.PERSON_GROUP,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 from tests.conftest import DATA, screenshot
 from tests.dashboard.conftest import enroll

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from tests.conftest import DATA, drain_job_queue, screenshot
 from tests.transfer.conftest import make_zip, photo, variant
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
 from faceadmin.faceapi.collections import photo_enroll
 from faceadmin.faceapi.models import PendingPhoto
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 from tests.conftest import screenshot
 from tests.dashboard.conftest import photo

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Membership, Role, Tenant
 from tests.conftest import DATA, make_user, screenshot
 

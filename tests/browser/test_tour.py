@@ -20,10 +20,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import galleries, services
 from faceadmin.faceapi.collections import photo_enroll
 from faceadmin.faceapi.lookup import photo_from_bytes
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Membership, Provider, Role, Tenant
 from faceadmin.tenants.services import tenant_create
 from tests.conftest import ARTIFACTS, DATA, make_user

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.engine.recognition.detection import detect_faces
 from faceadmin.engine.recognition.images import decode_image
 from faceadmin.engine.recognition.matching import distance_to_confidence
 from faceadmin.faceapi import calibration, services
 from faceadmin.faceapi.models import FaceImage
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import Job, JobStatus
 from faceadmin.tenants.models import Tenant
 from tests.dashboard.conftest import enroll

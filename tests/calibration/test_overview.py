@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import overview
 from faceadmin.faceapi.callstats import call_stat_record, operation_of
 from faceadmin.faceapi.models import FaceImage, ProviderCallStat, TrainingRun
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
 from tests.conftest import PRIMARY_KEY
@@ -49,8 +49,8 @@ def test_each_call_is_counted_in_one_row_per_day_and_operation(tenant: Tenant) -
 
 
 def test_calls_through_the_client_are_counted(local_tenant: Tenant) -> None:
+    from faceadmin.clients.errors import NotFoundError
     from faceadmin.faceapi import services
-    from faceadmin.faceapi.errors import NotFoundError
 
     services.collection_create(
         tenant=local_tenant,

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import calibration
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import Job, JobStatus
 from faceadmin.tenants.models import AuditEvent, Tenant
 from tests.calibration.test_calibration import staff  # noqa: F401 - fixture

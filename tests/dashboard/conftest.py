@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -56,7 +56,7 @@ def face_list(local_tenant: Tenant, operator: Any) -> str:
 def api_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """(method, path) of every face-API request sent while the test runs (a counting
     wrapper around the real transport: the requests still go to the engine)."""
-    from faceadmin.faceapi.transport import HttpTransport
+    from faceadmin.clients.transport import HttpTransport
 
     calls: list[tuple[str, str]] = []
     real = HttpTransport.request

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
 from faceadmin.faceapi.catalog import catalog_refresh, catalog_search
 from faceadmin.faceapi.models import CatalogPerson, CatalogSync
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

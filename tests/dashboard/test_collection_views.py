@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import AuditEvent, Tenant
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
 from faceadmin.faceapi.models import PendingPhoto
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 from tests.dashboard.conftest import enroll, photo
 from tests.lookup.conftest import wait_trained

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 from tests.dashboard.conftest import enroll
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
 from faceadmin.faceapi.duplicates import duplicate_scan_start
 from faceadmin.faceapi.models import DuplicateScan, FaceImage
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import Job, JobItem
 from faceadmin.jobs.services import job_retry
 from faceadmin.tenants.models import Tenant

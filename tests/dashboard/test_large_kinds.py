@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from faceadmin.clients.errors import FaceApiError
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.errors import FaceApiError
 from faceadmin.faceapi.models import FaceImage
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 
 from .conftest import photo

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi.collections import photo_enroll
 from faceadmin.faceapi.models import PendingPhoto
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 from tests.dashboard.conftest import photo
 

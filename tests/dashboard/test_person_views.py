@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 
 from .conftest import enroll, photo

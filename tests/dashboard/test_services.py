@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import AuditEvent, Tenant
 
 from .conftest import photo
@@ -114,7 +114,7 @@ def test_a_face_enrolled_without_target_is_detected_first_so_its_thumbnail_is_th
 def test_a_photo_with_two_faces_and_no_target_fails_as_the_provider_says(
     local_tenant: Tenant, operator: Any, group: str
 ) -> None:
-    from faceadmin.faceapi.errors import FaceApiError
+    from faceadmin.clients.errors import FaceApiError
 
     person_id = services.person_create(
         tenant=local_tenant, user=operator, kind=PG, group_id=group, name="Two"
@@ -149,8 +149,8 @@ def test_changes_made_through_faceadmin_mark_a_group_as_needing_training(
 def test_the_needs_training_rule_compares_with_the_data_the_training_read() -> None:
     from datetime import UTC, datetime, timedelta
 
+    from faceadmin.clients.types import TrainingStatus
     from faceadmin.faceapi.collections import TrainingState
-    from faceadmin.faceapi.types import TrainingStatus
 
     t0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     second = timedelta(seconds=1)

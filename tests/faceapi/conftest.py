@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import responses
 
-from faceadmin.faceapi.azure import AzureFaceClient
-from faceadmin.faceapi.transport import HttpTransport
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.transport import HttpTransport
 
 from .support import BASE_URL, PRIMARY, SleepRecorder
 

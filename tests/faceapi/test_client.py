@@ -8,15 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from faceadmin.faceapi.azure import AzureFaceClient
-from faceadmin.faceapi.errors import (
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.errors import (
     BadArgument,
     InvalidResponse,
     PersonGroupIdAndLargePersonGroupIdBothNotNull,
     PersonGroupIdAndLargePersonGroupIdBothNull,
 )
-from faceadmin.faceapi.transport import HttpTransport
-from faceadmin.faceapi.types import CollectionKind, FaceRectangle
+from faceadmin.clients.transport import HttpTransport
+from faceadmin.clients.types import CollectionKind, FaceRectangle
 
 from .support import BASE_URL, PRIMARY
 

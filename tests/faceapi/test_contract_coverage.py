@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 import responses
 
-from faceadmin.faceapi.azure import ENDPOINTS, AzureFaceClient
-from faceadmin.faceapi.types import CollectionKind, FaceRectangle
+from faceadmin.clients.azure import ENDPOINTS, AzureFaceClient
+from faceadmin.clients.types import CollectionKind, FaceRectangle
 
 from .support import BASE_URL, contract_endpoints, example, example_answer
 

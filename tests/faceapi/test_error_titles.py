@@ -2,7 +2,7 @@
 
 import pytest
 
-from faceadmin.faceapi import errors
+from faceadmin.clients import errors
 from faceadmin.faceapi.services import ApiErrorView
 
 

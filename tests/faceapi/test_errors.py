@@ -4,8 +4,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from faceadmin.faceapi import errors
-from faceadmin.faceapi.errors import (
+from faceadmin.clients import errors
+from faceadmin.clients.errors import (
     BadRequestError,
     ConflictError,
     FaceApiError,

@@ -12,8 +12,8 @@ import pytest
 import requests
 import responses
 
-from faceadmin.faceapi.azure import AzureFaceClient
-from faceadmin.faceapi.errors import (
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.errors import (
     BadArgument,
     FaceApiError,
     InvalidResponse,
@@ -22,7 +22,7 @@ from faceadmin.faceapi.errors import (
     RateLimited,
     Unauthorized,
 )
-from faceadmin.faceapi.transport import KEY_HEADER, HttpTransport, base_url_for, encode_params
+from faceadmin.clients.transport import KEY_HEADER, HttpTransport, base_url_for, encode_params
 
 from .support import BASE_URL, PRIMARY, SECONDARY, SleepRecorder
 
@@ -399,7 +399,7 @@ def test_logs_show_parameter_names_but_not_their_values(
     mocked: responses.RequestsMock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="faceadmin.faceapi")
+    caplog.set_level(logging.DEBUG, logger="faceadmin.clients")
     mocked.post(f"{PERSONS_URL}/p1/persistedfaces", json={"persistedFaceId": "f1"})
 
     client.person_group_person_add_face_from_stream(

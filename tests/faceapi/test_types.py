@@ -3,8 +3,8 @@ from typing import Any
 
 import pytest
 
-from faceadmin.faceapi.errors import InvalidResponse
-from faceadmin.faceapi.types import (
+from faceadmin.clients.errors import InvalidResponse
+from faceadmin.clients.types import (
     Collection,
     CollectionKind,
     DetectedFace,

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 import requests
 
-from faceadmin.faceapi.azure import AzureFaceClient
-from faceadmin.faceapi.errors import PersonGroupNotFound
-from faceadmin.faceapi.transport import HttpTransport
-from faceadmin.faceapi.wsgi_adapter import WSGIAdapter, session_for_wsgi_app
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.errors import PersonGroupNotFound
+from faceadmin.clients.transport import HttpTransport
+from faceadmin.clients.wsgi_adapter import WSGIAdapter, session_for_wsgi_app
 
 ORIGIN = "http://embedded.invalid"
 

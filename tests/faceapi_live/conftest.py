@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from faceadmin.faceapi.azure import AzureFaceClient
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.types import TrainingStatus
 from faceadmin.faceapi.services import client_for
-from faceadmin.faceapi.types import TrainingStatus
 from faceadmin.tenants.models import Tenant
 from tests.conftest import DATA
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from faceadmin.faceapi import errors
-from faceadmin.faceapi.azure import AzureFaceClient
-from faceadmin.faceapi.types import FaceRectangle
+from faceadmin.clients import errors
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.types import FaceRectangle
 from tests.conftest import DATA
 from tests.faceapi_live.conftest import photo, wait_for_training
 

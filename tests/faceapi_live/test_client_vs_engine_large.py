@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from faceadmin.clients import errors
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.types import CollectionKind, OperationStatus
 from faceadmin.engine.accounts import account_for_key
-from faceadmin.faceapi import errors
-from faceadmin.faceapi.azure import AzureFaceClient
-from faceadmin.faceapi.types import CollectionKind, OperationStatus
 from faceadmin.tenants.models import Tenant
 from tests.faceapi_live.conftest import photo, wait_for_training
 

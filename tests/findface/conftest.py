@@ -16,9 +16,9 @@ import pytest
 import requests
 from django.test import Client
 
+from faceadmin.clients.embedded import EMBEDDED_ORIGIN, embedded_session
+from faceadmin.clients.findface import FindFaceClient, findface_transport
 from faceadmin.engine.findface.accounts import token_account_create
-from faceadmin.faceapi.embedded import EMBEDDED_ORIGIN, embedded_session
-from faceadmin.faceapi.findface import FindFaceClient, findface_transport
 from faceadmin.tenants.models import Membership, Provider, Role, Tenant
 from faceadmin.tenants.services import tenant_create
 from tests.conftest import make_user

@@ -11,7 +11,7 @@ import pytest
 import responses
 from responses import matchers
 
-from faceadmin.faceapi.errors import (
+from faceadmin.clients.errors import (
     AuthFailed,
     BadParam,
     BadRequestError,
@@ -26,8 +26,8 @@ from faceadmin.faceapi.errors import (
     TooManyFaces,
     Unauthorized,
 )
-from faceadmin.faceapi.findface import FindFaceClient, findface_base_url, findface_transport
-from faceadmin.faceapi.findface_types import BBox
+from faceadmin.clients.findface import FindFaceClient, findface_base_url, findface_transport
+from faceadmin.clients.findface_types import BBox
 
 BASE = "https://api.findface.pro/v1"
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -467,7 +467,7 @@ def test_the_base_url_gets_the_version_unless_it_has_one(endpoint: str, base: st
 
 
 def test_the_transport_needs_the_key_placeholder_in_its_auth_format() -> None:
-    from faceadmin.faceapi.transport import HttpTransport
+    from faceadmin.clients.transport import HttpTransport
 
     with pytest.raises(ValueError, match="key"):
         HttpTransport(BASE, TOKEN, auth_header="Authorization", auth_format="Token")

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from faceadmin.faceapi.embedded import embedded_session
-from faceadmin.faceapi.errors import (
+from faceadmin.clients.embedded import embedded_session
+from faceadmin.clients.errors import (
     AuthFailed,
     BadParam,
     NotFoundError,
     TooManyFaces,
 )
-from faceadmin.faceapi.findface import FindFaceClient, findface_transport
-from faceadmin.faceapi.findface_types import BBox
+from faceadmin.clients.findface import FindFaceClient, findface_transport
+from faceadmin.clients.findface_types import BBox
 
 from .conftest import FACADE, photo
 

@@ -13,14 +13,14 @@ import pytest
 import responses
 from responses import matchers
 
-from faceadmin.faceapi.errors import (
+from faceadmin.clients.errors import (
     AuthFailed,
     BadParam,
     ExtractionError,
     TooManyFaces,
 )
-from faceadmin.faceapi.findface import FindFaceClient, findface_transport
-from faceadmin.faceapi.findface_types import BBox
+from faceadmin.clients.findface import FindFaceClient, findface_transport
+from faceadmin.clients.findface_types import BBox
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "findface_contract"
 HOST = "https://api.findface.pro"

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from faceadmin.clients.errors import UnsupportedFeature
 from faceadmin.faceapi import galleries as gallery_services
-from faceadmin.faceapi.errors import UnsupportedFeature
 from faceadmin.faceapi.lookup import photo_from_bytes
 from faceadmin.faceapi.services import client_for, findface_client_for, tenant_check_connection
 from faceadmin.tenants.models import AuditEvent, Provider, Tenant

@@ -46,8 +46,8 @@ def enroll_photos(ctx: JobContext) -> dict[str, Any]:
     A step is recorded "pending" before the face is added (with the step key as the face's
     userData) and "done" after: a worker killed between the two leaves a pending step, which
     the retry settles by asking the provider instead of adding the face again."""
+    from faceadmin.clients.types import CollectionKind
     from faceadmin.faceapi.services import client_for, person_add_face
-    from faceadmin.faceapi.types import CollectionKind
     from tests.conftest import DATA
 
     group, person = ctx.params["group"], ctx.params["person"]

@@ -15,10 +15,10 @@ import responses
 from django.db import connections
 from django.utils import timezone
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi.grouping import photo_group_start
 from faceadmin.faceapi.lookup import DetectSettings
 from faceadmin.faceapi.snapshots import snapshot_take
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import Job, JobItem, JobStatus
 from faceadmin.jobs.retention import job_files_prune
 from faceadmin.jobs.runner import job_workdir

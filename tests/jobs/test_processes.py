@@ -13,10 +13,10 @@ import pytest
 import requests
 from django.test import Client
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
 from faceadmin.faceapi.grouping import photo_group_start
 from faceadmin.faceapi.lookup import DetectSettings
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import Job, JobItem, JobStatus
 from faceadmin.jobs.runner import STALE_REASON
 from faceadmin.jobs.services import job_create, job_get, job_retry

@@ -9,8 +9,9 @@ import pytest
 import responses
 from PIL import Image
 
+from faceadmin.clients.errors import InvalidImage, NotFoundError
+from faceadmin.clients.types import CollectionKind, DetectedFace, FaceRectangle
 from faceadmin.faceapi import services
-from faceadmin.faceapi.errors import InvalidImage, NotFoundError
 from faceadmin.faceapi.lookup import (
     Detection,
     DetectSettings,
@@ -27,7 +28,6 @@ from faceadmin.faceapi.lookup import (
     photo_identify,
     photo_verify,
 )
-from faceadmin.faceapi.types import CollectionKind, DetectedFace, FaceRectangle
 from faceadmin.tenants.models import Tenant
 from tests.lookup.conftest import PG, faces_in, make_group, photo, wait_trained
 

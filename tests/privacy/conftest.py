@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 from tests.findface.conftest import (  # noqa: F401 (fixtures)
     ff_client_as,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from faceadmin.clients.types import FaceRectangle
 from faceadmin.faceapi import imagestore, services
 from faceadmin.faceapi.lookup import photo_from_bytes
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
@@ -19,7 +20,6 @@ from faceadmin.faceapi.privacy import (
     erase_start,
     erasure_receipt,
 )
-from faceadmin.faceapi.types import FaceRectangle
 from faceadmin.jobs.models import Job, JobStatus
 from faceadmin.tenants.models import AuditEvent
 from tests.privacy.conftest import FL, PG, World, media_files, photo
@@ -167,8 +167,8 @@ def test_admin_erases_the_ticked_matches_and_gets_a_receipt(
 def test_collections_that_cannot_be_searched_are_named_with_the_reason(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from faceadmin.clients.types import CollectionKind
     from faceadmin.faceapi import privacy
-    from faceadmin.faceapi.types import CollectionKind
 
     monkeypatch.setattr(privacy, "VERIFY_UNTRAINED_LIMIT", 0)
     services.collection_create(
@@ -217,7 +217,7 @@ def test_search_results_of_one_tenant_cannot_erase_in_another(
 def test_large_kinds_are_searched_and_erased_too(
     local_tenant: Any, local_members: dict[str, Any], run_jobs: Any
 ) -> None:
-    from faceadmin.faceapi.types import CollectionKind
+    from faceadmin.clients.types import CollectionKind
     from tests.lookup.conftest import wait_trained
 
     lpg, lfl = CollectionKind.LARGE_PERSON_GROUP, CollectionKind.LARGE_FACE_LIST

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.test import Client
 
+from faceadmin.clients.errors import NotFoundError
 from faceadmin.faceapi import galleries
-from faceadmin.faceapi.errors import NotFoundError
 from faceadmin.faceapi.lookup import photo_from_bytes
 from faceadmin.faceapi.privacy import (
     RECEIPT_ACTION,

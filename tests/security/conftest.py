@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from faceadmin.clients.embedded import EMBEDDED_ORIGIN, embedded_session
 from faceadmin.engine.accounts import account_create
 from faceadmin.engine.findface.accounts import token_account_create
-from faceadmin.faceapi.embedded import EMBEDDED_ORIGIN, embedded_session
 from tests.security.server import Server, gunicorn
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
-from faceadmin.faceapi.endpoints import EndpointRefused, endpoint_check
+from faceadmin.clients.endpoints import EndpointRefused, endpoint_check
 from faceadmin.faceapi.services import tenant_check_connection
 from faceadmin.tenants.models import Provider, Tenant
 from faceadmin.tenants.services import tenant_create

@@ -11,8 +11,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from faceadmin.clients.findface import META_MAX_BYTES
 from faceadmin.dashboard.forms_galleries import GalleryEnrollForm, GalleryFaceForm
-from faceadmin.faceapi.findface import META_MAX_BYTES
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
 

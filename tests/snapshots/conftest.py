@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.errors import FaceApiError
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.errors import FaceApiError
 from faceadmin.faceapi.models import SnapshotOperation
 from faceadmin.faceapi.snapshots import operation_status
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Membership, Provider, Role, Tenant
 from faceadmin.tenants.services import tenant_create
 from tests.dashboard.conftest import enroll

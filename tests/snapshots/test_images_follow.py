@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind, Person
 from faceadmin.faceapi import services
 from faceadmin.faceapi.collections import photo_enroll
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.faceapi.snapshot_images import _Listing, _match
 from faceadmin.faceapi.snapshots import snapshot_apply, snapshot_take, tenant_subscription_id
-from faceadmin.faceapi.types import CollectionKind, Person
 from faceadmin.tenants.models import Tenant
 from tests.dashboard.conftest import photo
 from tests.snapshots.conftest import PG, engine_jobs_end, finished

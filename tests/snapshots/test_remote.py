@@ -13,6 +13,7 @@ import pytest
 import responses
 from django.test import override_settings
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi.models import SnapshotOperation
 from faceadmin.faceapi.snapshots import (
     account_subscription_id,
@@ -20,7 +21,6 @@ from faceadmin.faceapi.snapshots import (
     snapshot_take,
     tenant_subscription_id,
 )
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import AuditEvent, Tenant
 
 from .conftest import HTMX, POLLING

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from faceadmin.clients.errors import FaceApiError, NotFoundError
+from faceadmin.clients.types import CollectionKind
 from faceadmin.engine.accounts import account_for_key
 from faceadmin.faceapi import services
-from faceadmin.faceapi.errors import FaceApiError, NotFoundError
 from faceadmin.faceapi.snapshots import (
     operation_status,
     snapshot_apply,
@@ -24,7 +25,6 @@ from faceadmin.faceapi.snapshots import (
     snapshot_update,
     tenant_subscription_id,
 )
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import AuditEvent, Tenant
 from tests.dashboard.conftest import photo
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 
 # The FindFace tenant on this server's facade, for imports into galleries.

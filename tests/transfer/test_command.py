@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import Job
 from faceadmin.tenants.models import Tenant
 from tests.transfer.conftest import PEOPLE, photo

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.engine.accounts import account_create
 from faceadmin.faceapi import services
 from faceadmin.faceapi.models import FaceImage
@@ -21,7 +22,6 @@ from faceadmin.faceapi.transfer.services import (
     import_check_create,
     import_create,
 )
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import JobStatus
 from faceadmin.tenants.models import Provider, Tenant
 from faceadmin.tenants.services import tenant_create

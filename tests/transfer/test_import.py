@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.faceapi.transfer.importing import ImportParams, import_rows
 from faceadmin.faceapi.transfer.services import import_check_create, import_create
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import JobStatus
 from faceadmin.tenants.models import AuditEvent, Tenant
 from tests.transfer.conftest import make_zip, people_zip, photo, variant

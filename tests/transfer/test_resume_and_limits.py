@@ -14,12 +14,12 @@ import responses
 from django.test import override_settings
 from django.utils import timezone
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.faceapi.transfer import ratelimit
 from faceadmin.faceapi.transfer.importing import ImportParams, import_rows
 from faceadmin.faceapi.transfer.services import import_check_create, import_create
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs import runner
 from faceadmin.jobs.models import Job, JobItem, JobStatus
 from faceadmin.jobs.services import job_get, job_pause, job_retry

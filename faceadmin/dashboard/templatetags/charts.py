@@ -12,7 +12,7 @@ from faceadmin.faceapi.calibration import (
     false_match_rate,
     false_non_match_rate,
 )
-from faceadmin.faceapi.collections import KIND_SLUGS
+from faceadmin.faceapi.kinds import KIND_SLUGS
 from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.models import Tenant
 

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from faceadmin.faceapi.collections import (
+from faceadmin.faceapi.errors import BadRequestError, FaceApiError
+from faceadmin.faceapi.kinds import (
     FACE_LIST_KINDS,
     KIND_BY_SLUG,
     KIND_LABELS,
@@ -18,7 +19,6 @@ from faceadmin.faceapi.collections import (
     PERSON_KINDS,
     TRAINABLE_KINDS,
 )
-from faceadmin.faceapi.errors import BadRequestError, FaceApiError
 from faceadmin.faceapi.providers import provider_profile
 from faceadmin.faceapi.services import ApiErrorView
 from faceadmin.faceapi.types import CollectionKind

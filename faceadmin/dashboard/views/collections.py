@@ -24,14 +24,14 @@ from faceadmin.dashboard.views.collection_support import (
     kind_or_404,
     render_form,
 )
-from faceadmin.faceapi.collections import (
+from faceadmin.faceapi.errors import FaceApiError, NotFoundError
+from faceadmin.faceapi.kinds import (
     KIND_BY_SLUG,
     KIND_LABELS,
     KIND_SLUGS,
     PERSON_KINDS,
     TRAINABLE_KINDS,
 )
-from faceadmin.faceapi.errors import FaceApiError, NotFoundError
 from faceadmin.faceapi.providers import provider_profile
 from faceadmin.faceapi.services import (
     collection_create,

@@ -31,13 +31,13 @@ from faceadmin.dashboard.views.collection_support import (
     person_url,
 )
 from faceadmin.faceapi.collections import (
-    KIND_SLUGS,
     PhotoOutcome,
     pending_photo_discard,
     pending_photo_enroll,
     photo_enroll,
 )
 from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.kinds import KIND_SLUGS
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
 from faceadmin.faceapi.services import ApiErrorView, face_list_delete_face, person_delete_face
 from faceadmin.faceapi.types import CollectionKind

@@ -18,8 +18,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from faceadmin.dashboard.forms_privacy import EraseSearchForm, EraseStartForm, RetentionForm
-from faceadmin.faceapi.collections import KIND_BY_SLUG, KIND_LABELS
 from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.kinds import KIND_BY_SLUG, KIND_LABELS
 from faceadmin.faceapi.lookup import MAX_IMAGE_BYTES, PhotoError
 from faceadmin.faceapi.privacy import (
     ErasureRequestError,

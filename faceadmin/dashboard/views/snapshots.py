@@ -26,8 +26,9 @@ from faceadmin.dashboard.views.collection_support import (
     kind_or_404,
     render_form,
 )
-from faceadmin.faceapi.collections import KIND_LABELS, KIND_SLUGS, collection_get
+from faceadmin.faceapi.collections import collection_get
 from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.kinds import KIND_LABELS, KIND_SLUGS
 from faceadmin.faceapi.models import SnapshotOperation
 from faceadmin.faceapi.snapshots import (
     USER_DATA_LIMIT,

@@ -22,8 +22,8 @@ from faceadmin.dashboard.views.collection_support import (
     error_status,
     kind_or_404,
 )
-from faceadmin.faceapi.collections import TRAINABLE_KINDS
 from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.kinds import TRAINABLE_KINDS
 from faceadmin.faceapi.services import collection_train, training_state
 from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.access import TenantRequest, tenant_view

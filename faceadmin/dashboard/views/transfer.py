@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from faceadmin.dashboard.forms_transfer import CopyForm, ImportForm
 from faceadmin.dashboard.views.collection_support import base_context, kind_or_404
-from faceadmin.faceapi.collections import KIND_SLUGS
+from faceadmin.faceapi.kinds import KIND_SLUGS
 from faceadmin.faceapi.providers import provider_profile
 from faceadmin.faceapi.transfer.exporting import export_path
 from faceadmin.faceapi.transfer.importing import (

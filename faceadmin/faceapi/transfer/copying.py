@@ -13,8 +13,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
+from faceadmin.clients.errors import FaceApiError
 from faceadmin.faceapi import collections as colls
-from faceadmin.faceapi.errors import FaceApiError
+from faceadmin.faceapi.kinds import KIND_BY_SLUG
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.faceapi.transfer.exporting import collection_export_zip
 from faceadmin.faceapi.transfer.importing import ImportParams, run_import
@@ -37,7 +38,7 @@ def _create_target(ctx: JobContext, target_tenant: Tenant, source: Any) -> None:
         if target_id not in gallery_list(tenant=target_tenant):
             gallery_create(tenant=target_tenant, user=ctx.job.created_by, name=target_id)
     else:
-        target_kind = colls.KIND_BY_SLUG[kind]
+        target_kind = KIND_BY_SLUG[kind]
         try:
             colls.collection_get(tenant=target_tenant, kind=target_kind, collection_id=target_id)
         except FaceApiError:
@@ -65,7 +66,7 @@ def _old_ids(path: str) -> tuple[str, str]:
 
 
 def copy_job(ctx: JobContext) -> dict[str, Any]:
-    source_kind = colls.KIND_BY_SLUG[str(ctx.params["source_kind"])]
+    source_kind = KIND_BY_SLUG[str(ctx.params["source_kind"])]
     source_id = str(ctx.params["source_id"])
     target_tenant = Tenant.objects.get(pk=ctx.params["target_tenant"])
     archive = ctx.workdir / "inputs" / "copy.zip"

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import collections as colls
+from faceadmin.faceapi.kinds import KIND_BY_SLUG
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.faceapi.transfer.sources import MANIFEST_COLUMNS, MANIFEST_NAME
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.runner import JobContext, job_workdir
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
@@ -173,7 +174,7 @@ def export_path(job: Any) -> Path:
 
 
 def export_job(ctx: JobContext) -> dict[str, Any]:
-    kind = colls.KIND_BY_SLUG[str(ctx.params["kind"])]
+    kind = KIND_BY_SLUG[str(ctx.params["kind"])]
     collection_id = str(ctx.params["collection_id"])
     summary = collection_export_zip(
         tenant=ctx.tenant,

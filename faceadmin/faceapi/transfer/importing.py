@@ -27,8 +27,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 
+from faceadmin.clients.errors import FaceApiError
+from faceadmin.clients.types import FaceRectangle
 from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.errors import FaceApiError
 from faceadmin.faceapi.transfer.sources import (
     Entry,
     Limits,
@@ -38,7 +39,6 @@ from faceadmin.faceapi.transfer.sources import (
     read_entries,
 )
 from faceadmin.faceapi.transfer.targets import Target, chunks, patience, target_for
-from faceadmin.faceapi.types import FaceRectangle
 from faceadmin.jobs.models import Job, JobItem
 from faceadmin.jobs.runner import JobContext, JobInterrupted, job_workdir
 from faceadmin.tenants.audit import audit_record

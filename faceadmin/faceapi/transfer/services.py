@@ -8,10 +8,10 @@ from typing import Any
 from django.core.files.move import file_move_safe
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 
-from faceadmin.faceapi.collections import KIND_LABELS, KIND_SLUGS
+from faceadmin.clients.types import CollectionKind
+from faceadmin.faceapi.kinds import KIND_LABELS, KIND_SLUGS
 from faceadmin.faceapi.transfer.importing import ImportParams, source_path
 from faceadmin.faceapi.transfer.targets import GALLERY
-from faceadmin.faceapi.types import CollectionKind
 from faceadmin.jobs.models import Job, JobStatus
 from faceadmin.jobs.services import job_create, job_enqueue
 from faceadmin.tenants.models import Tenant

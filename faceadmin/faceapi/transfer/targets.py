@@ -16,12 +16,13 @@ from typing import Any
 
 from django.conf import settings
 
+from faceadmin.clients.errors import FaceApiError, RateLimited
+from faceadmin.clients.types import CollectionKind, FaceRectangle
 from faceadmin.faceapi import collections as colls
 from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.errors import FaceApiError, RateLimited
+from faceadmin.faceapi.kinds import KIND_BY_SLUG
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.faceapi.transfer import ratelimit
-from faceadmin.faceapi.types import CollectionKind, FaceRectangle
 from faceadmin.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -352,9 +353,7 @@ def target_for(*, tenant: Tenant, kind: str, collection_id: str) -> Target:
     """The target named by a job's params (`kind` is a URL slug, or "gallery")."""
     if kind == GALLERY:
         return GalleryTarget(tenant=tenant, collection_id=collection_id)
-    return CollectionTarget(
-        tenant=tenant, kind=colls.KIND_BY_SLUG[kind], collection_id=collection_id
-    )
+    return CollectionTarget(tenant=tenant, kind=KIND_BY_SLUG[kind], collection_id=collection_id)
 
 
 def chunks[T](items: Iterable[T], size: int) -> Iterable[list[T]]:

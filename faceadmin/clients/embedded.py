@@ -18,7 +18,7 @@ from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIRequest
 
-from faceadmin.faceapi.wsgi_adapter import WSGIAdapter
+from faceadmin.clients.wsgi_adapter import WSGIAdapter
 
 # `.invalid` is reserved (RFC 2606): this origin can never reach the network by accident.
 EMBEDDED_ORIGIN = "http://embedded.invalid"

@@ -1,0 +1,26 @@
+"""Azure Face v1.0 and the embedded engine: collections of four kinds."""
+
+from __future__ import annotations
+
+from faceadmin.faceapi.providers.base import Capabilities, Provider
+
+__all__ = ["AZURE_CAPABILITIES", "AzureProvider"]
+
+AZURE_CAPABILITIES = Capabilities(
+    name="azure",
+    collection_noun="collection",
+    api_base_path="/face/v1.0",
+    lookup_sections=("detect", "verify", "similar", "group"),
+    collection_kinds=True,
+    collection_edit=True,
+    export=True,
+    copy=True,
+    calibration=True,
+    snapshots=True,
+    training=True,
+    face_attributes=True,
+)
+
+
+class AzureProvider(Provider):
+    capabilities = AZURE_CAPABILITIES

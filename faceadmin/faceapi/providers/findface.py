@@ -1,0 +1,21 @@
+"""FindFace: galleries of faces with free-text meta, looked up with named thresholds."""
+
+from __future__ import annotations
+
+from faceadmin.faceapi.providers.base import THRESHOLD_PRESETS, Capabilities, Provider
+
+__all__ = ["FINDFACE_CAPABILITIES", "FindFaceProvider"]
+
+FINDFACE_CAPABILITIES = Capabilities(
+    name="findface",
+    collection_noun="gallery",
+    api_base_path="/findface/v1",
+    lookup_sections=("detect", "verify"),
+    threshold_presets=THRESHOLD_PRESETS,
+    galleries=True,
+    enroll_from_lookup=True,
+)
+
+
+class FindFaceProvider(Provider):
+    capabilities = FINDFACE_CAPABILITIES
