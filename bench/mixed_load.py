@@ -207,6 +207,8 @@ def main() -> None:
     if args.database_url.startswith("postgres"):
         recreate_database(args.database_url)
     manage(env, "migrate", "--noinput")
+    # gunicorn serves with the manifest storage, as `make run` does after collectstatic.
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     key = manage(env, "engine", "createkey", "--name", "bench").strip().splitlines()[-1]
 
     access_log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115
