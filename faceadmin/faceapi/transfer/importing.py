@@ -30,6 +30,7 @@ from django.db import connections
 from faceadmin.clients.errors import FaceApiError
 from faceadmin.clients.types import FaceRectangle
 from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.transfer.recovery import intent_done, intent_record, intents_settle
 from faceadmin.faceapi.transfer.sources import (
     Entry,
     Limits,
@@ -387,6 +388,14 @@ class _Persons:
         self.created = 0
         self._lock = threading.Lock()
 
+    def created_by_this_import(self) -> set[str]:
+        """The personIds this job created (in any attempt)."""
+        return {
+            str(item.data.get("person_id", ""))
+            for key, item in self.ctx.finished_steps().items()
+            if key.startswith("person:")
+        }
+
     def id_for(self, entry: Entry) -> str:
         if not self.target.has_persons:
             return entry.person_name  # a gallery's meta
@@ -499,6 +508,9 @@ def _enroll_file(
                 user=user, person_id=row["personId"], image=got, filename=entry.path, faces=faces
             )
             return done("pick", f"{len(faces)} faces: pick one on the person's page", pending=token)
+        # Written ahead: a retry after a kill between the provider's answer and the face
+        # image store finds the face the provider kept (recovery.py).
+        intent_record(ctx, sha=sha, person_id=person_id)
         face_id = patience(
             lambda: target.enroll(
                 user=user,
@@ -633,6 +645,7 @@ def run_import(
         ctx.progress(done=len(finished), total=len(entries), message="Enrolling", force=True)
         plan = _load_plan(ctx)
         persons = _Persons(ctx, target)
+        recovery = intents_settle(ctx, target, persons.created_by_this_import())
         shared = _Shared(target.enrolled_sha256())
         todo = [
             (key, entry)
@@ -644,7 +657,11 @@ def run_import(
             return _one_file(ctx, source, entry, target, persons, options, plan, shared, limits)
 
         def record(key: str, entry: Entry, row: dict[str, str]) -> None:
+            if row.get("sha256") in recovery.unresolved_sha256 and row["status"] == "enrolled":
+                row = row | {"reason": recovery.UNRESOLVED_REASON}
             ctx.record_step(key, status=row["status"], data=row)
+            if row.get("sha256"):
+                intent_done(ctx, sha=row["sha256"])
             ctx.progress(advance=1, message=f"{entry.path}: {row['status']}")
 
         _in_threads(ctx, todo, one, record)
@@ -669,6 +686,7 @@ def run_import(
     )
     return {
         "target": _target_info(options, target),
+        "recovery": recovery.as_dict(),
         "counts": dict(counts),
         "count_rows": [[k, label, counts[k]] for k, label in RUN_LABELS.items() if counts[k]],
         "files": len(entries),
