@@ -258,6 +258,10 @@ def enrollment_face(*, image: bytes, target: tuple[int, int, int, int] | None) -
             left, top, width, height = target
             if left + width > decoded.width or top + height > decoded.height:
                 raise errors.bad_argument("Invalid argument targetFace: it lies outside the image.")
+            # A target detect returned (the usual case): only its surroundings are scanned.
+            descriptor = recognition.face_at(decoded, Rect(*target))
+            if descriptor is not None:
+                return EnrollmentFace(rect=Rect(*target), descriptor=descriptor)
         # Descriptors come with detection: dlib's own box and shape, computed once per face
         # (describing a clamped box again would repeat the shape prediction and, for a face
         # cut by the image's edge, describe a different box).

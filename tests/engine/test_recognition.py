@@ -34,6 +34,7 @@ from faceadmin.engine.recognition import (
     describe_face,
     detect_faces,
     distance_to_confidence,
+    face_at,
     warm_up,
 )
 from faceadmin.engine.recognition.attributes import FaceMeasures
@@ -634,3 +635,35 @@ def test_confidence_to_distance_inverts_the_map() -> None:
     for bad in (-0.1, 1.1, math.nan):
         with pytest.raises(ValueError):
             confidence_to_distance(bad)
+
+
+def test_face_at_a_detected_box_gives_the_very_descriptor_of_detection(
+    analysed: Callable[[str], Analysis],
+) -> None:
+    """Enrolling with a targetFace detect returned scans only around it (face_at); the answer
+    must be the full scan's, bit for bit, for every face of every test photo."""
+    checked = edge = 0
+    for name in PHOTOS:
+        image, faces = analysed(name)
+        for face in faces:
+            r = face.rect
+            if (
+                r.left == 0
+                or r.top == 0
+                or r.left + r.width >= image.width
+                or (r.top + r.height >= image.height)
+            ):
+                assert face_at(image, r) is None  # clamped boxes take the full scan
+                edge += 1
+                continue
+            descriptor = face_at(image, r)
+            assert descriptor is not None, (name, r)
+            assert face.descriptor is not None
+            assert np.array_equal(descriptor, face.descriptor), (name, r)
+            checked += 1
+    assert checked >= 20 and edge >= 1, (checked, edge)
+
+
+def test_face_at_finds_nothing_where_there_is_no_face() -> None:
+    image = decode_image((DATA / SMALL).read_bytes())
+    assert face_at(image, Rect(5, 5, 40, 40)) is None  # a corner of the background

@@ -13,7 +13,7 @@ Models load lazily, once per process, and are safe to use from several threads (
 """
 
 from .attributes import SUPPORTED_ATTRIBUTES
-from .detection import DETECTION_PIXEL_BUDGET, Face, describe_face, detect_faces
+from .detection import DETECTION_PIXEL_BUDGET, Face, describe_face, detect_faces, face_at
 from .geometry import Rect
 from .images import (
     MAX_DECODED_BYTES,
@@ -52,5 +52,6 @@ __all__ = [
     "describe_face",
     "detect_faces",
     "distance_to_confidence",
+    "face_at",
     "warm_up",
 ]

@@ -139,6 +139,48 @@ def describe_face(image: DecodedImage, rect: Rect) -> npt.NDArray[np.float32]:
     return _describe(models, image.pixels, [shape])[0]
 
 
+# How far around a targetFace the check for a face there looks (in face sizes, each side).
+TARGET_MARGIN: Final = 0.5
+# A face found around the target is the target's when their boxes overlap at least this much.
+TARGET_MIN_IOU: Final = 0.5
+
+
+def face_at(image: DecodedImage, rect: Rect) -> npt.NDArray[np.float32] | None:
+    """The descriptor of the face at ``rect``, when ``rect`` is a box this detector reports
+    for ``image`` away from its edges (what detect returned for it); else None.
+
+    Enrolling with a ``targetFace`` that came from detect is the common case (the dashboard,
+    bulk import). The full answer would scan the whole image again only to find that same box;
+    here the scan covers the box and a margin, just to confirm a face is there, and the
+    descriptor comes from ``rect`` itself, which is then exactly dlib's box of the full scan:
+    the same shape, the same descriptor. A box touching an edge is clamped, not dlib's own, so
+    it is left to the full scan (None), as is a box around which no face is found.
+    """
+    if rect.width <= 0 or rect.height <= 0:
+        return None
+    if rect.left == 0 or rect.top == 0:
+        return None
+    if rect.left + rect.width >= image.width or rect.top + rect.height >= image.height:
+        return None
+    with busy():
+        margin_x = math.ceil(rect.width * TARGET_MARGIN)
+        margin_y = math.ceil(rect.height * TARGET_MARGIN)
+        left, top = max(0, rect.left - margin_x), max(0, rect.top - margin_y)
+        right = min(image.width, rect.left + rect.width + margin_x)
+        bottom = min(image.height, rect.top + rect.height + margin_y)
+        crop = np.ascontiguousarray(image.pixels[top:bottom, left:right])
+        for box in detector()(crop, UPSAMPLE):
+            seen = Rect(
+                box.left() + left,
+                box.top() + top,
+                box.right() - box.left() + 1,
+                box.bottom() - box.top() + 1,
+            )
+            if rect.iou(seen) >= TARGET_MIN_IOU:
+                return describe_face(image, rect)
+    return None
+
+
 def _find(image: DecodedImage) -> list[tuple[Rect, Any]]:
     """(reported rect, dlib box in full-resolution pixels) for every detection."""
     scale = detection_scale(image.width, image.height)
