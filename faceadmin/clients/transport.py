@@ -59,6 +59,9 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATC
 DEFAULT_CONNECT_TIMEOUT = 3.05
 DEFAULT_READ_TIMEOUT = 30.0
 USER_AGENT = "faceadmin-faceapi/0.1"
+# The embedded engine names the key's subscription id in this header of every authenticated
+# answer (see `faceadmin.engine.http`); Azure sends no such header.
+SUBSCRIPTION_ID_HEADER = "X-Faceadmin-Subscription-Id"
 
 # Failures where the answer was lost on the way; worth another try when the call is idempotent.
 _RETRYABLE_EXCEPTIONS = (
@@ -119,6 +122,37 @@ class Response:
 
     def header(self, name: str) -> str | None:
         return CaseInsensitiveDict(self.headers).get(name)
+
+    @property
+    def subscription_id(self) -> str | None:
+        """The key's subscription id, when the provider names it (the embedded engine does,
+        in `SUBSCRIPTION_ID_HEADER`; Azure does not)."""
+        return self.header(SUBSCRIPTION_ID_HEADER)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One call as `HttpTransport.request` sends it, at every try."""
+
+    method: str
+    path: str
+    url: str
+    query: list[tuple[str, str]]
+    body: bytes | None
+    content_type: str | None
+    idempotent: bool
+    shown: str  # the path and the names of the params, for the log
+
+
+@dataclass
+class _Tries:
+    """Where the retry loop of one call stands."""
+
+    started: float
+    waited: float = 0.0
+    retries: int = 0
+    attempt: int = 0
+    tried_failover: bool = False
 
 
 class Transport(Protocol):
@@ -245,89 +279,108 @@ class HttpTransport:
             idempotent = method in IDEMPOTENT_METHODS
         if json is not None and data is not None:
             raise ValueError("Send either a JSON body or image bytes, not both.")
-        url = self.base_url + (path if path.startswith("/") else "/" + path)
         query = encode_params(params)
         body, content_type = self._body(json, data, content_type)
-        # Param names only: values such as userData may hold personal data.
-        shown = path + ("?" + "&".join(name for name, _ in query) if query else "")
-
-        started = time.monotonic()
-        waited = 0.0
-        retries = 0
-        attempt = 0
-        tried_failover = False
+        call = _Call(
+            method=method,
+            path=path,
+            url=self.base_url + (path if path.startswith("/") else "/" + path),
+            query=query,
+            body=body,
+            content_type=content_type,
+            idempotent=idempotent,
+            # Param names only: values such as userData may hold personal data.
+            shown=path + ("?" + "&".join(name for name, _ in query) if query else ""),
+        )
+        tries = _Tries(started=time.monotonic())
         while True:
-            attempt += 1
+            tries.attempt += 1
             key = self._current_key()
-            headers = {
-                self._auth_header: self._auth_format.format(key=key),
-                "Accept": "application/json",
-                "User-Agent": USER_AGENT,
-            }
-            if content_type:
-                headers["Content-Type"] = content_type
             sent_at = time.monotonic()
             try:
-                raw = self.session.request(
-                    method,
-                    url,
-                    params=query,
-                    data=body,
-                    headers=headers,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-                status, resp_headers, content = raw.status_code, raw.headers, raw.content
+                raw = self._send(call, key)
             except requests.RequestException as exc:
-                error = self._transport_error(exc)
-                self._log(method, shown, type(exc).__name__, sent_at, attempt)
-                self._observe(method, path, sent_at, failed=True)
-                if _refused(exc) is not None:
-                    raise error from exc  # the same address will be refused again
-                if not idempotent or not isinstance(exc, _RETRYABLE_EXCEPTIONS):
-                    raise error from exc
-                delay = self._next_delay(None, retries, started, waited)
-                if delay is None:
-                    raise error from exc
-                retries += 1
-                waited += delay
-                self._sleep(delay)
+                self._after_lost_answer(call, tries, exc, sent_at)
                 continue
-            self._log(method, shown, status, sent_at, attempt)
+            status = raw.status_code
+            self._log(method, call.shown, status, sent_at, tries.attempt)
             self._observe(method, path, sent_at, failed=not 200 <= status < 300)
-
             if 200 <= status < 300:
-                return self._success(status, resp_headers, content)
+                return self._success(status, raw.headers, raw.content)
+            self._after_error_answer(call, tries, key, raw)
 
-            error = self._redact(self._error_parser(status, content, resp_headers))
-            if (
-                status == 401
-                and not tried_failover
-                and self._secondary_key is not None
-                and key == self._primary_key
-            ):
-                tried_failover = True
-                self._fail_over(status, error.code)
-                continue
-            if status == 429 or (status >= 500 and idempotent):
-                retry_after = parse_retry_after(resp_headers.get("Retry-After"))
-                delay = self._next_delay(retry_after, retries, started, waited)
-                if delay is None:
-                    raise error
-                logger.info(
-                    "faceapi %s %s: HTTP %s, retrying in %.2f s (retry %d of %d)",
-                    method,
-                    shown,
-                    status,
-                    delay,
-                    retries + 1,
-                    self.max_retries,
-                )
-                retries += 1
-                waited += delay
-                self._sleep(delay)
-                continue
+    # -- the steps of the loop --------------------------------------------------------------
+
+    def _send(self, call: _Call, key: str) -> requests.Response:
+        headers = {
+            self._auth_header: self._auth_format.format(key=key),
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        if call.content_type:
+            headers["Content-Type"] = call.content_type
+        return self.session.request(
+            call.method,
+            call.url,
+            params=call.query,
+            data=call.body,
+            headers=headers,
+            timeout=self.timeout,
+            allow_redirects=False,
+        )
+
+    def _after_lost_answer(
+        self, call: _Call, tries: _Tries, exc: requests.RequestException, sent_at: float
+    ) -> None:
+        """The answer was lost: raise, or wait before the next try."""
+        error = self._transport_error(exc)
+        self._log(call.method, call.shown, type(exc).__name__, sent_at, tries.attempt)
+        self._observe(call.method, call.path, sent_at, failed=True)
+        if _refused(exc) is not None:
+            raise error from exc  # the same address will be refused again
+        if not call.idempotent or not isinstance(exc, _RETRYABLE_EXCEPTIONS):
+            raise error from exc
+        delay = self._next_delay(None, tries.retries, tries.started, tries.waited)
+        if delay is None:
+            raise error from exc
+        self._wait(tries, delay)
+
+    def _after_error_answer(
+        self, call: _Call, tries: _Tries, key: str, raw: requests.Response
+    ) -> None:
+        """A non-2xx answer: raise its error, or fail over / wait before the next try."""
+        status, resp_headers = raw.status_code, raw.headers
+        error = self._redact(self._error_parser(status, raw.content, resp_headers))
+        if (
+            status == 401
+            and not tries.tried_failover
+            and self._secondary_key is not None
+            and key == self._primary_key
+        ):
+            tries.tried_failover = True
+            self._fail_over(status, error.code)
+            return
+        if not (status == 429 or (status >= 500 and call.idempotent)):
             raise error
+        retry_after = parse_retry_after(resp_headers.get("Retry-After"))
+        delay = self._next_delay(retry_after, tries.retries, tries.started, tries.waited)
+        if delay is None:
+            raise error
+        logger.info(
+            "faceapi %s %s: HTTP %s, retrying in %.2f s (retry %d of %d)",
+            call.method,
+            call.shown,
+            status,
+            delay,
+            tries.retries + 1,
+            self.max_retries,
+        )
+        self._wait(tries, delay)
+
+    def _wait(self, tries: _Tries, delay: float) -> None:
+        tries.retries += 1
+        tries.waited += delay
+        self._sleep(delay)
 
     # -- pieces of the loop -----------------------------------------------------------------
 

@@ -1,20 +1,18 @@
 """Engine accounts: one subscription key each, stored as a hash.
 
-Keys are 128-bit random tokens (32 hex characters, like Azure's), so a single SHA-256 is
-the right hash: slow password hashes (PBKDF2, argon2) exist to resist guessing of
-low-entropy secrets, which a random 128-bit key does not need, and every API request
-checks the key, where a deliberately slow hash would cost real latency.
+The model and the hashing are shared with FindFace tokens (`faceadmin.engine.keyaccount`,
+which also says why a single SHA-256 is the right hash). `account_create` is the one public
+function the rest of the project (tenants, bootstrap) calls to mint a key of the engine.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 
 from django.db.models import Q
 from django.utils import timezone
 
+from faceadmin.engine.keyaccount import active_for_key, create_with_key
 from faceadmin.engine.models import Account
 
 
@@ -22,22 +20,14 @@ class AccountNotFound(Exception):
     pass
 
 
-def _key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
 def account_create(*, name: str) -> tuple[Account, str]:
     """Create an account; returns it with its plaintext key, which is never stored."""
-    key = secrets.token_hex(16)
-    account = Account.objects.create(name=name, key_hash=_key_hash(key), key_last4=key[-4:])
-    return account, key
+    return create_with_key(Account, name=name)
 
 
 def account_for_key(key: str) -> Account | None:
     """The active account whose key this is, or None."""
-    if not key:
-        return None
-    return Account.objects.filter(key_hash=_key_hash(key), revoked_at__isnull=True).first()
+    return active_for_key(Account, key)
 
 
 def account_list() -> list[Account]:

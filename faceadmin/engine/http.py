@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 KEY_HEADER = "HTTP_OCP_APIM_SUBSCRIPTION_KEY"
+# Every answer to an authenticated call names the key's subscription id (the account's UUID),
+# so that a client learns it over the wire: Azure does not reveal it, and clients ignore
+# headers they do not know. `faceadmin.clients.transport.SUBSCRIPTION_ID_HEADER` reads it.
+SUBSCRIPTION_ID_HEADER = "X-Faceadmin-Subscription-Id"
 # A body larger than this is refused without being read; images are capped at 6 MB and
 # JSON bodies (1,000 faceIds at most) are far smaller.
 BODY_LIMIT = MAX_IMAGE_BYTES
@@ -296,6 +300,20 @@ def _handle(
 ) -> HttpResponse:
     try:
         account = authenticate(request)
+    except errors.EngineError as exc:
+        return error_response(exc.status, exc.code, exc.message)
+    except Exception:
+        logger.exception("engine: unexpected error in %s %s", request.method, request.path)
+        return error_response(500, "InternalServerError", "An internal server error occurred.")
+    response = _dispatch(request, account, handlers, kwargs)
+    response[SUBSCRIPTION_ID_HEADER] = str(account.id)
+    return response
+
+
+def _dispatch(
+    request: HttpRequest, account: Account, handlers: dict[str, Handler], kwargs: dict[str, str]
+) -> HttpResponse:
+    try:
         handler = handlers.get(request.method or "")
         if handler is None:
             response = error_response(

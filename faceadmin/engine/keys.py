@@ -1,5 +1,6 @@
 """Both kinds of embedded-engine key in one list: Azure subscription keys (`Account`) and
-FindFace tokens (`TokenAccount`). `manage.py engine listkeys|revokekey` and the admin use it.
+FindFace tokens (`TokenAccount`). `manage.py engine createkey|listkeys|revokekey`, the admin
+and the tenants (`key_create`, to mint a tenant's key) use it.
 
 Keys are stored as hashes; only the last four characters are ever shown.
 """
@@ -15,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from faceadmin.engine.findface.models import TokenAccount
+from faceadmin.engine.keyaccount import create_with_key
 from faceadmin.engine.models import Account
 
 Api = Literal["azure", "findface"]
@@ -45,6 +47,18 @@ class EngineKey:
 
 def _model(api: Api) -> type[Account] | type[TokenAccount]:
     return Account if api == "azure" else TokenAccount
+
+
+def key_create(*, name: str, api: Api = "azure") -> tuple[uuid.UUID, str]:
+    """Mint a key of the embedded engine: an Azure subscription key or a FindFace token.
+
+    The one function the rest of the project (tenants, bootstrap) calls to mint keys here.
+    Returns the account id and the plaintext key, which is never stored (only its hash)."""
+    if api == "findface":
+        token_account, key = create_with_key(TokenAccount, name=name)
+        return token_account.pk, key
+    account, key = create_with_key(Account, name=name)
+    return account.pk, key
 
 
 def key_list(*, api: Api | None = None) -> list[EngineKey]:

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from faceadmin.engine.keyaccount import KeyAccount
+
 DESCRIPTOR_DTYPE = np.float32
 DESCRIPTOR_SIZE = 128
 
@@ -28,21 +30,10 @@ def descriptor_from_bytes(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype=DESCRIPTOR_DTYPE)
 
 
-class Account(models.Model):
-    """One subscription key. Its UUID is what Azure calls the subscription id."""
+class Account(KeyAccount):
+    """One subscription key. Its UUID is what Azure calls the subscription id.
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=128)
-    key_hash = models.CharField(max_length=64, unique=True)
-    key_last4 = models.CharField(max_length=4)
-    created = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.id})"
+    Fields and hashing are shared with FindFace tokens: see `engine.keyaccount`."""
 
 
 class PersonGroup(models.Model):

@@ -14,11 +14,12 @@ from typing import Any, Final
 
 from faceadmin.clients.errors import FaceApiError
 from faceadmin.faceapi.models import OperationState, SnapshotOperation
+from faceadmin.faceapi.snapshots import FOLLOW_JOB_KIND, operation_status
 from faceadmin.jobs.runner import JobContext
-from faceadmin.jobs.services import User, job_create
-from faceadmin.tenants.models import Tenant
 
-KIND: Final = "snapshot_operation"
+# `snapshots.operation_follow` queues the job; this module is its handler (one direction of
+# import only: snapshot_jobs -> snapshots).
+KIND: Final = FOLLOW_JOB_KIND
 POLL_FIRST: Final = 1.0  # seconds between status calls at first ...
 POLL_MAX: Final = 15.0  # ... growing to this
 GIVE_UP_AFTER: Final = 48 * 3600.0  # a snapshot lives 48 h; no operation outlives it
@@ -29,23 +30,8 @@ class OperationFailed(Exception):
     pass
 
 
-def operation_follow(*, tenant: Tenant, user: User, operation: SnapshotOperation) -> None:
-    """Queue a job following `operation`, for tenants whose operations run elsewhere."""
-    if tenant.is_embedded:
-        return
-    job_create(
-        tenant=tenant,
-        user=user,
-        kind=KIND,
-        title=f"Snapshot {operation.kind} of {operation.object_id}: follow the operation",
-        params={"operation": operation.pk},
-    )
-
-
 def follow_operation(ctx: JobContext) -> dict[str, Any]:
     """The `snapshot_operation` job's handler: poll until the operation ends."""
-    from faceadmin.faceapi.snapshots import operation_status
-
     operation = SnapshotOperation.objects.select_related("tenant").get(pk=ctx.params["operation"])
     deadline = time.monotonic() + GIVE_UP_AFTER
     pause, errors = POLL_FIRST, 0

@@ -12,8 +12,9 @@ Which subscription id is "this tenant"? `applyScope` holds subscription ids, but
 not reveal its subscription id on the wire. `tenant_subscription_id` answers, best source
 first:
 
-1. The embedded engine lives in this project: the tenant's key names an engine account, and
-   that account's UUID is the subscription id (the `account` of the snapshots it takes).
+1. The embedded engine names it over the wire: every authenticated answer carries the key's
+   subscription id in a header (`SUBSCRIPTION_ID_HEADER`; Azure clients ignore it). It is
+   asked once per tenant and key and cached (`embedded_subscription_id`).
 2. For a remote tenant, the `account` field of the last snapshot this tenant took through
    faceadmin (read when the take succeeded).
 3. Otherwise it is unknown, and the take form asks the admin to type it (on Azure: the
@@ -22,6 +23,7 @@ first:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Sequence
@@ -37,7 +39,7 @@ from faceadmin.clients.types import CollectionKind, Snapshot
 from faceadmin.faceapi.collections import _audited, user_data_or_none
 from faceadmin.faceapi.models import OperationKind, OperationState, SnapshotOperation
 from faceadmin.faceapi.snapshot_images import snapshot_images_follow
-from faceadmin.faceapi.snapshot_jobs import operation_follow
+from faceadmin.jobs.services import User, job_create
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Membership, Provider, Role, Tenant
 
@@ -57,6 +59,23 @@ def _client(tenant: Tenant) -> AzureFaceClient:
     from faceadmin.faceapi.connection import client_for
 
     return client_for(tenant)
+
+
+# The job that follows a remote tenant's operation; its handler is `snapshot_jobs`.
+FOLLOW_JOB_KIND = "snapshot_operation"
+
+
+def operation_follow(*, tenant: Tenant, user: User, operation: SnapshotOperation) -> None:
+    """Queue a job following `operation`, for tenants whose operations run elsewhere."""
+    if tenant.is_embedded:
+        return
+    job_create(
+        tenant=tenant,
+        user=user,
+        kind=FOLLOW_JOB_KIND,
+        title=f"Snapshot {operation.kind} of {operation.object_id}: follow the operation",
+        params={"operation": operation.pk},
+    )
 
 
 # --- subscription ids ---------------------------------------------------------------------
@@ -80,15 +99,36 @@ def account_subscription_id(account: str) -> str | None:
         return None
 
 
+# (tenant pk, hash of its keys) -> the subscription id the embedded engine named.
+_EMBEDDED_IDS: dict[tuple[object, str], str] = {}
+
+
+def embedded_subscription_id(*, tenant: Tenant) -> str | None:
+    """The embedded engine's subscription id for this tenant's key, learned from the header
+    the engine adds to its answers (one cheap call, then cached per tenant and keys)."""
+    keys = f"{tenant.primary_key or ''}\n{tenant.secondary_key or ''}"
+    cache_key = (tenant.pk, hashlib.sha256(keys.encode("utf-8")).hexdigest())
+    if cache_key not in _EMBEDDED_IDS:
+        try:
+            response = _client(tenant).transport.request("GET", "/snapshots")
+        except FaceApiError:
+            return None
+        named = response.subscription_id
+        if named is None:
+            return None
+        try:
+            _EMBEDDED_IDS[cache_key] = subscription_id_normalize(named)
+        except ValueError:
+            return None
+    return _EMBEDDED_IDS[cache_key]
+
+
 def tenant_subscription_id(*, tenant: Tenant) -> str | None:
     """The subscription id the provider knows this tenant by, or None when unknown."""
     if tenant.provider == Provider.EMBEDDED:
-        from faceadmin.engine.accounts import account_for_key
-
-        for key in (tenant.primary_key, tenant.secondary_key):
-            account = account_for_key(key or "")
-            if account is not None:
-                return str(account.id)
+        own = embedded_subscription_id(tenant=tenant)
+        if own is not None:
+            return own
     learned = (
         SnapshotOperation.objects.filter(tenant=tenant, kind=OperationKind.TAKE)
         .exclude(account="")

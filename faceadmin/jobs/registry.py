@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from faceadmin.jobs.context import JobContext
     from faceadmin.jobs.models import Job
-    from faceadmin.jobs.runner import JobContext
 
 type JobHandler = Callable[["JobContext"], dict[str, Any] | None]
 

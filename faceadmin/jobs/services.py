@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -73,74 +74,79 @@ def job_enqueue(*, job: Job) -> Job:
     return job
 
 
-def job_cancel(*, job: Job, user: User) -> Job:
+def _steer(*, job: Job, user: User, change: Callable[[Job], str]) -> Job:
+    """Cancel, pause or retry: lock the job's row, let `change` update it (it saves what it
+    changed and returns the audit action, or raises JobStateError), then audit it."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
-        if job.status in (JobStatus.QUEUED, JobStatus.PAUSED):
-            job.status = JobStatus.CANCELLED
-            job.finished_at = timezone.now()
-            job.message = "Cancelled by an operator."
-            job.control = JobControl.NONE
-            job.save(update_fields=["status", "finished_at", "message", "control"])
-        elif job.status == JobStatus.RUNNING:
-            job.control = JobControl.CANCEL
-            job.message = "Cancelling…"
-            job.save(update_fields=["control", "message"])
-        else:
-            raise JobStateError("This job has already ended.")
+        action = change(job)
     audit_record(
-        action="job.cancel",
-        tenant=job.tenant,
-        user=user,
-        target_kind=job.kind,
-        target_id=str(job.pk),
+        action=action, tenant=job.tenant, user=user, target_kind=job.kind, target_id=str(job.pk)
     )
     return job
+
+
+def _save(job: Job, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(fields))
+
+
+def _cancel(job: Job) -> str:
+    if job.status in (JobStatus.QUEUED, JobStatus.PAUSED):
+        _save(
+            job,
+            status=JobStatus.CANCELLED,
+            finished_at=timezone.now(),
+            message="Cancelled by an operator.",
+            control=JobControl.NONE,
+        )
+    elif job.status == JobStatus.RUNNING:
+        _save(job, control=JobControl.CANCEL, message="Cancelling…")
+    else:
+        raise JobStateError("This job has already ended.")
+    return "job.cancel"
+
+
+def _pause(job: Job) -> str:
+    if job.status == JobStatus.RUNNING:
+        _save(job, control=JobControl.PAUSE, message="Pausing…")
+    elif job.status == JobStatus.QUEUED:
+        _save(job, status=JobStatus.PAUSED, message="Paused; resume to continue.")
+    else:
+        raise JobStateError("Only a queued or running job can be paused.")
+    return "job.pause"
+
+
+def _retry(job: Job) -> str:
+    if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.PAUSED):
+        raise JobStateError("Only a failed, cancelled or paused job can be run again.")
+    action = "job.resume" if job.status == JobStatus.PAUSED else "job.retry"
+    _save(
+        job,
+        status=JobStatus.QUEUED,
+        control=JobControl.NONE,
+        error="",
+        message="Queued again.",
+        finished_at=None,
+    )
+    _enqueue(job)
+    return action
+
+
+def job_cancel(*, job: Job, user: User) -> Job:
+    return _steer(job=job, user=user, change=_cancel)
 
 
 def job_pause(*, job: Job, user: User) -> Job:
     if not get_kind(job.kind).pausable:
         raise JobStateError("This kind of job cannot be paused.")
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job.pk)
-        if job.status == JobStatus.RUNNING:
-            job.control = JobControl.PAUSE
-            job.message = "Pausing…"
-            job.save(update_fields=["control", "message"])
-        elif job.status == JobStatus.QUEUED:
-            job.status = JobStatus.PAUSED
-            job.message = "Paused; resume to continue."
-            job.save(update_fields=["status", "message"])
-        else:
-            raise JobStateError("Only a queued or running job can be paused.")
-    audit_record(
-        action="job.pause",
-        tenant=job.tenant,
-        user=user,
-        target_kind=job.kind,
-        target_id=str(job.pk),
-    )
-    return job
+    return _steer(job=job, user=user, change=_pause)
 
 
 def job_retry(*, job: Job, user: User) -> Job:
     """Queue a failed, cancelled or paused job again; finished steps are skipped."""
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job.pk)
-        if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.PAUSED):
-            raise JobStateError("Only a failed, cancelled or paused job can be run again.")
-        action = "job.resume" if job.status == JobStatus.PAUSED else "job.retry"
-        job.status = JobStatus.QUEUED
-        job.control = JobControl.NONE
-        job.error = ""
-        job.message = "Queued again."
-        job.finished_at = None
-        job.save(update_fields=["status", "control", "error", "message", "finished_at"])
-        _enqueue(job)
-    audit_record(
-        action=action, tenant=job.tenant, user=user, target_kind=job.kind, target_id=str(job.pk)
-    )
-    return job
+    return _steer(job=job, user=user, change=_retry)
 
 
 def job_delete(*, job: Job, user: User) -> None:

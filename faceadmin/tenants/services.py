@@ -61,13 +61,9 @@ def tenant_key_mint(*, provider: str, slug: str) -> str:
     engine, a token account for the FindFace facade. The plaintext is returned once, to be
     stored encrypted on the tenant; the engine keeps only its hash."""
     name = f"tenant-{slug}-{secrets.token_hex(3)}"
-    if provider == Provider.FINDFACE:
-        from faceadmin.engine.findface.accounts import token_account_create
+    from faceadmin.engine.keys import key_create
 
-        return token_account_create(name=name)[1]
-    from faceadmin.engine.accounts import account_create
-
-    return account_create(name=name)[1]
+    return key_create(name=name, api="findface" if provider == Provider.FINDFACE else "azure")[1]
 
 
 def tenant_update(

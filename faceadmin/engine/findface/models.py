@@ -7,27 +7,14 @@ highest), so listing newest first with `max_id` / `min_id` is an index range sca
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.utils import timezone
 
+from faceadmin.engine.keyaccount import KeyAccount
 
-class TokenAccount(models.Model):
-    """One FindFace token. Stored as a SHA-256 hash, like the engine's subscription keys."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=128)
-    key_hash = models.CharField(max_length=64, unique=True)
-    key_last4 = models.CharField(max_length=4)
-    created = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.id})"
+class TokenAccount(KeyAccount):
+    """One FindFace token (`Authorization: Token <key>`); see `engine.keyaccount`."""
 
 
 class Gallery(models.Model):

@@ -8,8 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from faceadmin.engine.accounts import account_create
-from faceadmin.engine.keys import APIS, KeyNotFound, key_list, key_revoke
+from faceadmin.engine.keys import APIS, KeyNotFound, key_create, key_list, key_revoke
 
 
 class Command(BaseCommand):
@@ -40,14 +39,7 @@ class Command(BaseCommand):
             name = options["name"].strip()
             if not name or len(name) > 128:
                 raise CommandError("--name must be 1 to 128 characters.")
-            if options["api"] == "findface":
-                from faceadmin.engine.findface.accounts import token_account_create
-
-                token_account, key = token_account_create(name=name)
-                account_id = token_account.pk
-            else:
-                azure_account, key = account_create(name=name)
-                account_id = azure_account.pk
+            account_id, key = key_create(name=name, api=options["api"])
             self.stdout.write(f"account {account_id}")
             # The key alone on the last line, so scripts can take `tail -n 1`.
             self.stdout.write(key)

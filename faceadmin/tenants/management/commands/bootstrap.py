@@ -60,10 +60,10 @@ class Command(BaseCommand):
         if tenant is not None:
             return tenant
         # The engine is reached only through the management layer here, never from views.
-        from faceadmin.engine.accounts import account_create
+        from faceadmin.engine.keys import key_create
 
-        account, key = account_create(name="local-engine")
-        self.created.append(f"embedded-engine account {account.pk} (name local-engine) and its key")
+        account_id, key = key_create(name="local-engine")
+        self.created.append(f"embedded-engine account {account_id} (name local-engine) and its key")
         self.created.append(
             f"tenant 'Local engine' (/t/{LOCAL_SLUG}/, embedded engine) with "
             f"{admin.get_username()} as its admin"
