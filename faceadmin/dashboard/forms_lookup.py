@@ -21,6 +21,7 @@ from faceadmin.faceapi.lookup import (
     RECOGNITION_MODELS,
     DetectSettings,
     GroupRef,
+    IdentifyQuery,
     Photo,
     PhotoError,
     photo_from_bytes,
@@ -178,6 +179,15 @@ class LookupForm(PhotoMixin, ModelsMixin):
     def group_refs(self) -> list[GroupRef] | None:
         chosen = self.cleaned_data.get("groups") or []
         return [GroupRef.parse(value) for value in chosen] or None
+
+    def identify_query(self) -> IdentifyQuery:
+        refs = self.group_refs()
+        return IdentifyQuery(
+            settings=self.detect_settings(),
+            collections=tuple(refs) if refs is not None else None,
+            max_candidates=self.cleaned_data["max_candidates"],
+            threshold=self.threshold_or_default(),
+        )
 
 
 class EnrollForm(forms.Form):

@@ -10,11 +10,12 @@ import responses
 from PIL import Image
 
 from faceadmin.clients.errors import InvalidImage, NotFoundError
-from faceadmin.clients.types import CollectionKind, DetectedFace, FaceRectangle
+from faceadmin.clients.types import CollectionKind, FaceRectangle
 from faceadmin.faceapi import services
 from faceadmin.faceapi.lookup import (
     Detection,
     DetectSettings,
+    Face,
     FaceBox,
     GroupRef,
     PhotoError,
@@ -74,8 +75,10 @@ def test_it_detects_every_face_largest_first_with_attributes(local_tenant: Tenan
     areas = [b.rect.width * b.rect.height for b in detection.boxes]
     assert areas == sorted(areas, reverse=True)
     first = detection.boxes[0]
-    assert first.face.head_pose is not None and first.face.blur is not None
-    assert first.face.exposure is not None and first.face.noise is not None
+    attributes = first.face.attributes
+    assert attributes is not None
+    assert attributes.head_pose is not None and attributes.blur is not None
+    assert attributes.exposure is not None and attributes.noise is not None
     assert first.quality in {"Low", "Medium", "High"}  # recognition_04 asks for it
     assert len(first.landmark_points) == 27
     assert detection.call is not None and '"faceRectangle"' in detection.call.pretty_body()
@@ -105,7 +108,7 @@ def test_detection_02_asks_for_rectangles_only(local_tenant: Tenant) -> None:
         tenant=local_tenant, photo=upload("multi/two_people.jpg"), settings=settings
     )
     assert len(detection.boxes) == 2
-    assert detection.boxes[0].face.attributes == {}
+    assert detection.boxes[0].face.attributes is None
 
 
 def test_a_photo_without_faces_gives_no_boxes(local_tenant: Tenant) -> None:
@@ -593,7 +596,7 @@ def test_a_photo_url_is_fetched_by_the_provider(local_tenant: Tenant, photo_serv
 
 
 def test_a_full_detect_answer_warns_that_small_faces_may_be_missing() -> None:
-    face = DetectedFace(rectangle=FaceRectangle(0, 0, 40, 40))
+    face = Face(rectangle=FaceRectangle(0, 0, 40, 40))
     boxes = tuple(FaceBox(n, face) for n in range(1, 101))
     detection = Detection(photo_from_url(url="https://x/y.jpg"), DetectSettings(), boxes, None, 0)
     assert detection.truncated

@@ -7,9 +7,11 @@ input still holds it) with the chosen face rectangle. Grouping runs as a job
 (faceapi.grouping): the page saves the photos into it and redirects to the job's page,
 whose result offers to create a person from a cluster (its crops fetched on demand).
 
-A FindFace tenant gets the same pages adapted (`provider.uses_galleries`): detect and
-identify in every face or one gallery, verify two photos, with the named thresholds, and
-enroll a face of the result into a gallery. Find similar and group are Azure's alone.
+Every lookup is a call of the tenant's provider (`provider_for(tenant).identify(...)`),
+whose results are the same for every provider; the pages ask the provider's capabilities
+what to offer. A provider with galleries (FindFace) identifies in every face or one gallery,
+verifies two photos, with named thresholds, and enrolls a face of the result into a
+gallery; find similar and group are there only where `lookup_sections` names them.
 """
 
 from __future__ import annotations
@@ -36,35 +38,19 @@ from faceadmin.dashboard.forms_lookup import (
     EnrollForm,
     GroupForm,
     LookupForm,
+    ModelsMixin,
     SimilarForm,
     VerifyForm,
 )
 from faceadmin.faceapi.errors import FaceApiError
-from faceadmin.faceapi.findface_lookup import (
-    photo_detect_faces,
-    photo_identify_in_gallery,
-    photo_verify_faces,
-)
-from faceadmin.faceapi.galleries import gallery_enroll, gallery_list
 from faceadmin.faceapi.grouping import (
     grouping_cluster,
     grouping_cluster_crops,
     photo_group_start,
 )
-from faceadmin.faceapi.lookup import (
-    LIST_KINDS,
-    PERSON_KINDS,
-    PhotoError,
-    cluster_enroll,
-    collection_options,
-    person_options,
-    photo_detect,
-    photo_enroll_face,
-    photo_find_similar,
-    photo_identify,
-    photo_verify,
-)
-from faceadmin.faceapi.providers import provider_profile
+from faceadmin.faceapi.lookup import Enrollment, IdentifyQuery, PhotoError
+from faceadmin.faceapi.lookup.operations import SearchTargets
+from faceadmin.faceapi.providers import Provider, provider_for
 from faceadmin.faceapi.services import ApiErrorView
 from faceadmin.jobs.models import Job
 from faceadmin.jobs.services import job_get
@@ -89,7 +75,7 @@ def _respond(
 ) -> HttpResponse:
     """The result fragment for htmx, else the whole page (400 when the form was refused)."""
     context.setdefault("inline_photo", not request.htmx)
-    context.setdefault("provider", provider_profile(request.tenant))
+    context.setdefault("provider", provider_for(request.tenant))
     context["engine_private_urls"] = settings.FACEADMIN_ENGINE_ALLOW_PRIVATE_URLS
     context["store_originals"] = settings.FACEADMIN_STORE_ORIGINALS
     detection = context.get("detection")
@@ -125,43 +111,64 @@ def _files_refused(request: TenantRequest) -> str | None:
     return None
 
 
-@tenant_view(Role.OPERATOR)
-def lookup(request: TenantRequest) -> HttpResponse:
-    """Detect every face on a photo, and identify them against the tenant's groups."""
-    if provider_profile(request.tenant).uses_galleries:
-        return _gallery_lookup(request)
-    context: dict[str, Any] = {"section": "detect"}
+def _search_targets(provider: Provider, context: dict[str, Any]) -> SearchTargets:
     try:
-        groups = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
+        return provider.search_targets()
     except FaceApiError as exc:
-        groups, context["api_error"] = [], ApiErrorView.of(exc)
-    refused = _files_refused(request) if request.method == "POST" else None
-    bound = request.method == "POST" and refused is None
-    form = LookupForm(
-        request.POST if bound else None,
-        request.FILES if bound else None,
-        groups=groups,
+        context["api_error"] = ApiErrorView.of(exc)
+        return SearchTargets()
+
+
+def _lookup_form(
+    request: TenantRequest, provider: Provider, targets: SearchTargets, bound: bool
+) -> LookupForm | GalleryLookupForm:
+    data, files = (request.POST, request.FILES) if bound else (None, None)
+    if provider.capabilities.galleries:
+        return GalleryLookupForm(data, files, galleries=targets.galleries)
+    return LookupForm(
+        data,
+        files,
+        groups=targets.collections,
         default_threshold=request.tenant.identify_threshold,
         calibrated_at=request.tenant.identify_threshold_calibrated_at,
     )
-    context.update(form=form, groups=groups, problem=refused)
+
+
+def _query(form: Any) -> IdentifyQuery:
+    """The lookup options a valid form chose, for any provider's form."""
+    if isinstance(form, LookupForm):
+        return form.identify_query()
+    if isinstance(form, ModelsMixin):
+        return IdentifyQuery(settings=form.detect_settings())
+    data = form.cleaned_data  # named thresholds, in a gallery
+    return IdentifyQuery(
+        gallery=data.get("gallery") or None,
+        preset=data["threshold"],
+        max_candidates=data.get("n") or 3,
+    )
+
+
+@tenant_view(Role.OPERATOR)
+def lookup(request: TenantRequest) -> HttpResponse:
+    """Detect every face on a photo, and identify them where the provider searches."""
+    provider = provider_for(request.tenant)
+    context: dict[str, Any] = {"section": "detect", "provider": provider}
+    targets = _search_targets(provider, context)
+    refused = _files_refused(request) if request.method == "POST" else None
+    bound = request.method == "POST" and refused is None
+    form = _lookup_form(request, provider, targets, bound)
+    context.update(
+        form=form, groups=targets.collections, galleries=targets.galleries, problem=refused
+    )
     if bound and form.is_valid():
-        data = form.cleaned_data
-        context["photo"] = data["picture"]
+        photo, query = form.cleaned_data["picture"], _query(form)
+        context["photo"] = photo
         if request.POST.get("action") == "identify":
+            known = targets.collections if "api_error" not in context else None
             _run(
                 context,
                 "identification",
-                lambda: photo_identify(
-                    tenant=request.tenant,
-                    user=request.user,
-                    photo=data["picture"],
-                    settings=form.detect_settings(),
-                    group_refs=form.group_refs(),
-                    max_candidates=data["max_candidates"],
-                    confidence_threshold=form.threshold_or_default(),
-                    known=groups if "api_error" not in context else None,
-                ),
+                lambda: provider.identify(photo=photo, query=query, known=known, user=request.user),
             )
             if "identification" in context:
                 context["detection"] = context["identification"].detection
@@ -169,12 +176,7 @@ def lookup(request: TenantRequest) -> HttpResponse:
             _run(
                 context,
                 "detection",
-                lambda: photo_detect(
-                    tenant=request.tenant,
-                    user=request.user,
-                    photo=data["picture"],
-                    settings=form.detect_settings(),
-                ),
+                lambda: provider.detect(photo=photo, settings=query.settings, user=request.user),
             )
     return _respond(request, PAGE, context, form_ok=not form.errors and refused is None)
 
@@ -198,89 +200,107 @@ def _answer(
     return redirect(page, request.tenant.slug)
 
 
-@tenant_view(Role.OPERATOR)
-@require_POST
-def lookup_enroll(request: TenantRequest) -> HttpResponse:
-    """Enroll a face of a lookup result: to the candidate person, or to a new person."""
-    if provider_profile(request.tenant).uses_galleries:
-        return _gallery_lookup_enroll(request)
-
-    def answer(ok: bool, text: str) -> HttpResponse:
-        response = _answer(request, ok, text, fragment=f"{PAGE}#flash", page="dashboard:lookup")
-        if request.htmx:  # the buttons sit in the lookup form, whose target is the result
-            response["HX-Retarget"] = "#lookup-flash"
-            response["HX-Reswap"] = "innerHTML"
-        return response
-
-    form = EnrollForm(request.POST, request.FILES)
+def _enroll(request: TenantRequest, provider: Provider) -> tuple[bool, str]:
+    """Enroll the face a lookup result's button names: the outcome and its message."""
+    galleries = provider.capabilities.galleries
+    form = (GalleryLookupEnrollForm if galleries else EnrollForm)(request.POST, request.FILES)
     if not form.is_valid():
-        return answer(False, _form_errors(form))
+        return False, _form_errors(form)
     data = form.cleaned_data
+    into = data["gallery_name"] if galleries else str(data["group_ref"])
     try:
-        enrollment = photo_enroll_face(
-            tenant=request.tenant,
+        enrollment = provider.enroll_face(
             user=request.user,
-            group=data["group_ref"],
             photo=data["picture"],
-            target_face=data["target"],
-            person_id=data["person_id"],
-            new_person_name=data.get("new_name") or "",
+            target=data["target"],
+            into=into,
+            person_id=data.get("person_id"),
+            name=data.get("new_meta" if galleries else "new_name") or "",
             user_data=data.get("new_user_data") or None,
         )
     except PhotoError as exc:
-        return answer(False, str(exc))
+        return False, str(exc)
     except FaceApiError as exc:
-        return answer(False, _api_text(exc))
+        return False, _api_text(exc)
+    return True, _enrolled_text(data, enrollment, galleries=galleries)
+
+
+def _enrolled_text(data: dict[str, Any], enrollment: Enrollment, *, galleries: bool) -> str:
+    if galleries:
+        ids = ", ".join(enrollment.persisted_face_ids)
+        return f"Enrolled the face into {data['gallery_name']} (face {ids})."
     where = data["group_ref"].id
     if enrollment.created:
         text = f"Created {data['new_name'].strip()} in {where} and enrolled the face."
     else:
         text = f"Enrolled the face to the chosen person in {where}."
-    return answer(True, text + " Train the group so that identify uses it.")
+    return text + " Train the group so that identify uses it."
+
+
+@tenant_view(Role.OPERATOR)
+@require_POST
+def lookup_enroll(request: TenantRequest) -> HttpResponse:
+    """Enroll a face of a lookup result: to the candidate person, to a new person, or into
+    a gallery."""
+    ok, text = _enroll(request, provider_for(request.tenant))
+    response = _answer(request, ok, text, fragment=f"{PAGE}#flash", page="dashboard:lookup")
+    if request.htmx:  # the buttons sit in the lookup form, whose target is the result
+        response["HX-Retarget"] = "#lookup-flash"
+        response["HX-Reswap"] = "innerHTML"
+    return response
 
 
 @tenant_view(Role.OPERATOR)
 def lookup_verify(request: TenantRequest) -> HttpResponse:
-    """Two photos, or a photo and a person: the same person?"""
-    if provider_profile(request.tenant).uses_galleries:
-        return _gallery_verify(request)
-    context: dict[str, Any] = {"section": "verify"}
-    try:
-        people = person_options(tenant=request.tenant)
-    except FaceApiError as exc:
-        people, context["api_error"] = [], ApiErrorView.of(exc)
+    """Two photos, or a photo and a person (where the provider has persons): the same person?"""
+    provider = provider_for(request.tenant)
+    context: dict[str, Any] = {"section": "verify", "provider": provider}
     bound = request.method == "POST"
-    form = VerifyForm(
-        request.POST if bound else None, request.FILES if bound else None, people=people
-    )
+    data, files = (request.POST, request.FILES) if bound else (None, None)
+    form: VerifyForm | GalleryVerifyForm
+    if provider.capabilities.verify_person:
+        try:
+            people = provider.verify_people()
+        except FaceApiError as exc:
+            people, context["api_error"] = [], ApiErrorView.of(exc)
+        form = VerifyForm(data, files, people=people)
+    else:
+        form = GalleryVerifyForm(data, files)
     context["form"] = form
     if bound and form.is_valid():
-        data = form.cleaned_data
+        clean = form.cleaned_data
         _run(
             context,
             "verification",
-            lambda: photo_verify(
-                tenant=request.tenant,
+            lambda: provider.verify(
                 user=request.user,
-                settings=form.detect_settings(),
-                first=data["picture"],
-                first_face=data["target1"],
-                second=data.get("picture2"),
-                second_face=data["target2"],
-                group=data.get("group_ref"),
-                person_id=data.get("person_id"),
+                query=_query(form),
+                first=clean["picture"],
+                first_face=clean["target1"],
+                second=clean.get("picture2"),
+                second_face=clean["target2"],
+                group=clean.get("group_ref"),
+                person_id=clean.get("person_id"),
             ),
         )
     return _respond(request, VERIFY, context, form_ok=not form.errors)
 
 
+def _section(request: TenantRequest, section: str) -> Provider:
+    """The tenant's provider, if it has this lookup page (else 404)."""
+    provider = provider_for(request.tenant)
+    if section not in provider.capabilities.lookup_sections:
+        raise Http404(f"This provider has no {section} lookup.")
+    return provider
+
+
 @tenant_view(Role.OPERATOR)
 def lookup_similar(request: TenantRequest) -> HttpResponse:
     """The faces of a face list most like a face of the photo."""
-    _azure_only(request)
-    context: dict[str, Any] = {"section": "similar"}
+    provider = _section(request, "similar")
+    context: dict[str, Any] = {"section": "similar", "provider": provider}
     try:
-        lists = collection_options(tenant=request.tenant, kinds=LIST_KINDS)
+        lists = provider.similar_lists()
     except FaceApiError as exc:
         lists, context["api_error"] = [], ApiErrorView.of(exc)
     bound = request.method == "POST"
@@ -293,8 +313,7 @@ def lookup_similar(request: TenantRequest) -> HttpResponse:
         _run(
             context,
             "search",
-            lambda: photo_find_similar(
-                tenant=request.tenant,
+            lambda: provider.find_similar(
                 user=request.user,
                 photo=data["picture"],
                 settings=form.detect_settings(),
@@ -312,8 +331,8 @@ def lookup_similar(request: TenantRequest) -> HttpResponse:
 @tenant_view(Role.OPERATOR)
 def lookup_group(request: TenantRequest) -> HttpResponse:
     """Up to 1,000 photos: saved into a grouping job, whose page shows progress and result."""
-    _azure_only(request)
-    context: dict[str, Any] = {"section": "group"}
+    provider = _section(request, "group")
+    context: dict[str, Any] = {"section": "group", "provider": provider}
     refused = _files_refused(request) if request.method == "POST" else None
     bound = request.method == "POST" and refused is None
     form = GroupForm(request.POST if bound else None, request.FILES if bound else None)
@@ -345,7 +364,7 @@ def lookup_group(request: TenantRequest) -> HttpResponse:
 def lookup_group_cluster(request: TenantRequest, job_id: uuid.UUID, number: int) -> HttpResponse:
     """The "create a person" form of one cluster of a grouping job's result (its crops are
     read from the job's files only when asked, so the result page stays small)."""
-    _azure_only(request)
+    provider = _section(request, "group")
     try:
         job = job_get(tenant=request.tenant, job_id=job_id)
     except Job.DoesNotExist:
@@ -359,10 +378,7 @@ def lookup_group_cluster(request: TenantRequest, job_id: uuid.UUID, number: int)
         "size": len(cluster["faces"]),
         "crops": grouping_cluster_crops(job=job, number=number),
     }
-    try:
-        context["groups"] = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
-    except FaceApiError as exc:
-        context["groups"], context["api_error"] = [], ApiErrorView.of(exc)
+    context["groups"] = _search_targets(provider, context).collections
     if request.htmx:
         return render(request, "dashboard/lookup_group_cluster.html#form", context)
     return render(request, "dashboard/lookup_group_cluster.html", context)
@@ -381,19 +397,16 @@ def lookup_cluster_person(request: TenantRequest) -> HttpResponse:
     refused = _files_refused(request)  # crops come as fields: Django caps their total size
     if refused:
         return answer(False, refused)
+    provider = provider_for(request.tenant)
     try:
-        groups = collection_options(tenant=request.tenant, kinds=PERSON_KINDS)
-    except FaceApiError as exc:
-        return answer(False, _api_text(exc))
-    form = ClusterForm(request.POST, groups=groups)
-    if not form.is_valid():
-        return answer(False, _form_errors(form))
-    data = form.cleaned_data
-    try:
-        enrollment = cluster_enroll(
-            tenant=request.tenant,
+        groups = provider.search_targets().collections
+        form = ClusterForm(request.POST, groups=groups)
+        if not form.is_valid():
+            return answer(False, _form_errors(form))
+        data = form.cleaned_data
+        enrollment = provider.enroll_cluster(
             user=request.user,
-            group=data["group_ref"],
+            into=data["group_ref"],
             name=data["name"],
             crops=form.crops,
             user_data=data.get("user_data") or None,
@@ -409,110 +422,6 @@ def lookup_cluster_person(request: TenantRequest) -> HttpResponse:
     if enrollment.failures:
         text += " Not enrolled: " + "; ".join(enrollment.failures)
     return answer(True, text)
-
-
-# --- a FindFace tenant's lookups ----------------------------------------------------------
-
-
-def _azure_only(request: TenantRequest) -> None:
-    if provider_profile(request.tenant).uses_galleries:
-        raise Http404("FindFace has no find-similar or group method.")
-
-
-def _gallery_lookup(request: TenantRequest) -> HttpResponse:
-    """Detect, or identify in every face or one gallery, with a threshold preset."""
-    context: dict[str, Any] = {"section": "detect"}
-    try:
-        galleries = gallery_list(tenant=request.tenant)
-    except FaceApiError as exc:
-        galleries, context["api_error"] = [], ApiErrorView.of(exc)
-    refused = _files_refused(request) if request.method == "POST" else None
-    bound = request.method == "POST" and refused is None
-    form = GalleryLookupForm(
-        request.POST if bound else None, request.FILES if bound else None, galleries=galleries
-    )
-    context.update(form=form, galleries=galleries, problem=refused)
-    if bound and form.is_valid():
-        data = form.cleaned_data
-        context["photo"] = data["picture"]
-        if request.POST.get("action") == "identify":
-            _run(
-                context,
-                "identification",
-                lambda: photo_identify_in_gallery(
-                    tenant=request.tenant,
-                    user=request.user,
-                    photo=data["picture"],
-                    gallery=data.get("gallery") or None,
-                    threshold=data["threshold"],
-                    n=data["n"],
-                ),
-            )
-            if "identification" in context:
-                context["detection"] = context["identification"].detection
-        else:
-            _run(
-                context,
-                "detection",
-                lambda: photo_detect_faces(
-                    tenant=request.tenant, user=request.user, photo=data["picture"]
-                ),
-            )
-    return _respond(request, PAGE, context, form_ok=not form.errors and refused is None)
-
-
-def _gallery_lookup_enroll(request: TenantRequest) -> HttpResponse:
-    """Enroll a face of a lookup result into a gallery, with a meta."""
-
-    def answer(ok: bool, text: str) -> HttpResponse:
-        response = _answer(request, ok, text, fragment=f"{PAGE}#flash", page="dashboard:lookup")
-        if request.htmx:
-            response["HX-Retarget"] = "#lookup-flash"
-            response["HX-Reswap"] = "innerHTML"
-        return response
-
-    form = GalleryLookupEnrollForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return answer(False, _form_errors(form))
-    data = form.cleaned_data
-    try:
-        created = gallery_enroll(
-            tenant=request.tenant,
-            user=request.user,
-            gallery=data["gallery_name"],
-            photo=data["picture"],
-            meta=(data.get("new_meta") or "").strip(),
-            target=data["target"],
-        )
-    except PhotoError as exc:
-        return answer(False, str(exc))
-    except FaceApiError as exc:
-        return answer(False, _api_text(exc))
-    ids = ", ".join(str(f.id) for f in created)
-    return answer(True, f"Enrolled the face into {data['gallery_name']} (face {ids}).")
-
-
-def _gallery_verify(request: TenantRequest) -> HttpResponse:
-    context: dict[str, Any] = {"section": "verify"}
-    bound = request.method == "POST"
-    form = GalleryVerifyForm(request.POST if bound else None, request.FILES if bound else None)
-    context["form"] = form
-    if bound and form.is_valid():
-        data = form.cleaned_data
-        _run(
-            context,
-            "verification",
-            lambda: photo_verify_faces(
-                tenant=request.tenant,
-                user=request.user,
-                first=data["picture"],
-                second=data["picture2"],
-                threshold=data["threshold"],
-                first_face=data["target1"],
-                second_face=data["target2"],
-            ),
-        )
-    return _respond(request, VERIFY, context, form_ok=not form.errors)
 
 
 urlpatterns = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from faceadmin.faceapi.lookup.operations import AzureLookup
 from faceadmin.faceapi.providers.base import Capabilities, Provider
 
 __all__ = ["AZURE_CAPABILITIES", "AzureProvider"]
@@ -19,8 +20,9 @@ AZURE_CAPABILITIES = Capabilities(
     snapshots=True,
     training=True,
     face_attributes=True,
+    verify_person=True,
 )
 
 
-class AzureProvider(Provider):
+class AzureProvider(AzureLookup, Provider):
     capabilities = AZURE_CAPABILITIES

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from faceadmin.faceapi.lookup.operations import LookupOperations
 from faceadmin.tenants.models import Tenant
 
 __all__ = ["THRESHOLD_PRESETS", "Capabilities", "Provider"]
@@ -48,10 +49,15 @@ class Capabilities:
     training: bool = False
     face_attributes: bool = False  # detect returns attributes and landmarks
     enroll_from_lookup: bool = False  # a looked-up upload can be enrolled from the result
+    verify_person: bool = False  # verify a photo's face against an enrolled person
+    # Who fetches a photo given by URL when the tenant is this server's own API.
+    embedded_fetcher: str = "The embedded engine"
 
 
-class Provider:
-    """Base of the provider implementations (`AzureProvider`, `FindFaceProvider`)."""
+class Provider(LookupOperations):
+    """Base of the provider implementations (`AzureProvider`, `FindFaceProvider`).
+
+    The operations come from mixins, one per area: the lookups (`faceapi.lookup.operations`)."""
 
     capabilities: Capabilities
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from faceadmin.faceapi.lookup.operations import FindFaceLookup
 from faceadmin.faceapi.providers.base import THRESHOLD_PRESETS, Capabilities, Provider
 
 __all__ = ["FINDFACE_CAPABILITIES", "FindFaceProvider"]
@@ -14,8 +15,9 @@ FINDFACE_CAPABILITIES = Capabilities(
     threshold_presets=THRESHOLD_PRESETS,
     galleries=True,
     enroll_from_lookup=True,
+    embedded_fetcher="This server's FindFace facade",
 )
 
 
-class FindFaceProvider(Provider):
+class FindFaceProvider(FindFaceLookup, Provider):
     capabilities = FINDFACE_CAPABILITIES
