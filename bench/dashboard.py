@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from faceadmin.clients.types import CollectionKind
+
 ROOT = Path(__file__).resolve().parents[1]
 PERSONS = 1000
 WITH_FACES = 60
@@ -67,7 +69,6 @@ def setup_group() -> tuple[Any, list[str]]:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from faceadmin.clients.types import CollectionKind
     from faceadmin.faceapi import services
     from faceadmin.tenants.models import Tenant
 
@@ -82,12 +83,18 @@ def setup_group() -> tuple[Any, list[str]]:
     client = services.client_for(tenant)
     started = time.perf_counter()
     for n in range(PERSONS):
-        client.person_group_person_create(
-            person_group_id="people", name=f"Person {n:04d}", user_data=f'{{"badge": {n}}}'
+        client.person_create(
+            CollectionKind.PERSON_GROUP,
+            collection_id="people",
+            name=f"Person {n:04d}",
+            user_data=f'{{"badge": {n}}}',
         )
     created = time.perf_counter() - started
     # The listing is ordered by personId; give the first ones (those shown first) a face.
-    ids = [p.person_id for p in client.iter_person_group_persons(person_group_id="people")]
+    ids = [
+        p.person_id
+        for p in client.iter_persons(CollectionKind.PERSON_GROUP, collection_id="people")
+    ]
     image = FACE_PHOTO.read_bytes()
     for person_id in ids[:WITH_FACES]:
         services.person_add_face(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,7 +40,16 @@ from faceadmin.clients.errors import (
 )
 from faceadmin.clients.types import CollectionKind, FaceRectangle, Person
 from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.collections import _client, _ids, collection_get
+from faceadmin.faceapi.calibration_stats import (
+    HISTOGRAM_BIN,
+    _histogram,
+    _rate_at,
+    false_match_rate,
+    false_non_match_rate,
+    pairs_needed,
+    recommended_threshold,
+)
+from faceadmin.faceapi.collections import _client, collection_get
 from faceadmin.faceapi.kinds import DETECTION_MODEL, PERSON_KINDS
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.jobs.registry import job_kind
@@ -62,7 +70,6 @@ PAIRS_PER_STEP = 100
 TARGET_FMRS = (0.01, 0.001, 0.0001)
 # The provider's own default when the tenant has saved none (Azure: isIdentical from 0.5).
 PROVIDER_DEFAULT_THRESHOLD = 0.5
-HISTOGRAM_BIN = 0.02
 CURVE_STEP = 0.01
 LIST_PAIRS = 10
 _FATAL = (NotTrainedError, Unauthorized, ProviderUnavailable, RateLimited)
@@ -129,9 +136,7 @@ def default_sample(tenant: Tenant) -> int:
 
 
 def _persons(tenant: Tenant, kind: CollectionKind, group_id: str) -> list[Person]:
-    prefix = "person_group" if kind == CollectionKind.PERSON_GROUP else "large_person_group"
-    iterate = getattr(_client(tenant), f"iter_{prefix}_persons")
-    return list(iterate(**_ids(kind, group_id)))
+    return list(_client(tenant).iter_persons(kind, collection_id=group_id))
 
 
 def _seed(tenant: Tenant, kind: CollectionKind, group_id: str) -> int:
@@ -217,53 +222,6 @@ def calibration_plan(
 
 
 # --- the numbers ----------------------------------------------------------------------------
-
-
-def false_match_rate(impostor: list[float], threshold: float) -> float:
-    """Share of impostor pairs the threshold would accept (score ≥ threshold)."""
-    if not impostor:
-        return 0.0
-    return sum(1 for s in impostor if s >= threshold) / len(impostor)
-
-
-def false_non_match_rate(genuine: list[float], threshold: float) -> float:
-    """Share of genuine pairs the threshold would reject (score < threshold)."""
-    if not genuine:
-        return 0.0
-    return sum(1 for s in genuine if s < threshold) / len(genuine)
-
-
-def pairs_needed(target: float) -> int:
-    """Impostor pairs a sample needs before it can speak of a false-match rate `target`."""
-    return math.ceil(3 / target - 1e-9)
-
-
-def recommended_threshold(impostor: list[float], target: float) -> float | None:
-    """The lowest threshold (on a 0.001 grid) whose false-match rate on the sample is at most
-    `target`; None when the sample has fewer than 3/target impostor pairs."""
-    n = len(impostor)
-    if n < pairs_needed(target):
-        return None
-    allowed = math.floor(target * n + 1e-9)  # false matches the target tolerates
-    ranked = sorted(impostor, reverse=True)
-    if allowed >= n:
-        return 0.0
-    # Above the (allowed+1)-th highest impostor score, at most `allowed` impostors pass.
-    threshold = math.floor(ranked[allowed] * 1000 + 1e-9) / 1000 + 0.001
-    return round(min(threshold, 1.0), 3)
-
-
-def _histogram(scores: list[float]) -> list[int]:
-    bins = round(1 / HISTOGRAM_BIN)
-    counts = [0] * bins
-    for s in scores:
-        counts[min(bins - 1, max(0, int(s / HISTOGRAM_BIN)))] += 1
-    return counts
-
-
-def _rate_at(sorted_scores: list[float], threshold: float) -> int:
-    """How many scores are below `threshold`."""
-    return bisect_left(sorted_scores, threshold - 1e-12)
 
 
 @dataclass

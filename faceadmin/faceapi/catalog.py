@@ -71,9 +71,7 @@ def _row(tenant: Tenant, kind: CollectionKind, collection_id: str, p: Person) ->
 
 def _persons(tenant: Tenant, kind: CollectionKind, group_id: str) -> list[Person]:
     client = client_for(tenant)
-    if kind is CollectionKind.PERSON_GROUP:
-        return list(client.iter_person_group_persons(person_group_id=group_id))
-    return list(client.iter_large_person_group_persons(large_person_group_id=group_id))
+    return list(client.iter_persons(kind, collection_id=group_id))
 
 
 def catalog_refresh(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> int:
@@ -107,14 +105,7 @@ def catalog_note_person(
         return
     client = client_for(tenant)
     try:
-        if kind is CollectionKind.PERSON_GROUP:
-            person = client.person_group_person_get(
-                person_group_id=collection_id, person_id=person_id
-            )
-        else:
-            person = client.large_person_group_person_get(
-                large_person_group_id=collection_id, person_id=person_id
-            )
+        person = client.person_get(kind, collection_id=collection_id, person_id=person_id)
     except NotFoundError:
         CatalogPerson.objects.filter(**where, person_id=person_id).delete()
         return
@@ -135,9 +126,11 @@ def catalog_note_person(
 
 def catalog_refresh_faces(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> int:
     """The face-list side of catalog_refresh: every face of a (large) face list."""
-    from faceadmin.faceapi.collections import face_list_faces
-
-    faces = list(face_list_faces(tenant=tenant, kind=kind, list_id=collection_id))
+    client = client_for(tenant)
+    if kind is CollectionKind.FACE_LIST:
+        faces = list(client.collection_get(kind, collection_id=collection_id).persisted_faces or ())
+    else:
+        faces = list(client.iter_faces(kind, collection_id=collection_id))
     where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}
     with transaction.atomic():
         CatalogFace.objects.filter(**where).delete()

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -54,31 +53,12 @@ from faceadmin.tenants.models import Tenant
 if TYPE_CHECKING:
     from faceadmin.clients.azure import AzureFaceClient
 
-_PREFIX = {
-    CollectionKind.PERSON_GROUP: "person_group",
-    CollectionKind.LARGE_PERSON_GROUP: "large_person_group",
-    CollectionKind.FACE_LIST: "face_list",
-    CollectionKind.LARGE_FACE_LIST: "large_face_list",
-}
-
 
 # --- plumbing ------------------------------------------------------------------------------
 
 
 def _client(tenant: Tenant) -> AzureFaceClient:
     return client_for(tenant)
-
-
-def _op(tenant: Tenant, kind: CollectionKind, action: str) -> Callable[..., Any]:
-    """The client method for `action` on this kind, e.g. large_person_group_person_create.
-
-    The client names its methods `<kind>_<action>` for all four kinds alike."""
-    method: Callable[..., Any] = getattr(_client(tenant), f"{_PREFIX[kind]}_{action}")
-    return method
-
-
-def _ids(kind: CollectionKind, collection_id: str) -> dict[str, str]:
-    return {f"{_PREFIX[kind]}_id": collection_id}
 
 
 class _Audit:
@@ -166,12 +146,7 @@ def user_data_or_none(text: str | None) -> str | None:
 
 def collection_list(*, tenant: Tenant, kind: CollectionKind) -> list[Collection]:
     """Every collection of this kind, with its recognition model (all pages)."""
-    if kind == CollectionKind.FACE_LIST:
-        return list(_client(tenant).face_list_list(return_recognition_model=True))
-    iterate: Callable[..., Iterator[Collection]] = getattr(
-        _client(tenant), f"iter_{_PREFIX[kind]}s"
-    )
-    return list(iterate(return_recognition_model=True))
+    return list(_client(tenant).iter_collections(kind, return_recognition_model=True))
 
 
 def collection_page(
@@ -179,18 +154,21 @@ def collection_page(
 ) -> Page[Collection]:
     """One page of collections: one API call. Face lists have no paging (64 at most)."""
     if kind == CollectionKind.FACE_LIST:
-        items = _client(tenant).face_list_list(return_recognition_model=True)
+        items = _client(tenant).collection_list(
+            CollectionKind.FACE_LIST, return_recognition_model=True
+        )
         return Page(items, None, len(items), None)
-    items = _op(tenant, kind, "list")(start=start, top=top + 1, return_recognition_model=True)
+    items = _client(tenant).collection_list(
+        kind, start=start, top=top + 1, return_recognition_model=True
+    )
     return _page(items, start, top, lambda c: c.id)
 
 
 def collection_get(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> Collection:
     """The collection with its recognition model (a face list comes with its faces)."""
-    collection: Collection = _op(tenant, kind, "get")(
-        **_ids(kind, collection_id), return_recognition_model=True
+    return _client(tenant).collection_get(
+        kind, collection_id=collection_id, return_recognition_model=True
     )
-    return collection
 
 
 @dataclass(frozen=True)
@@ -222,10 +200,10 @@ def collection_summaries(*, tenant: Tenant) -> list[KindSummary]:
     for kind in CollectionKind:
         try:
             if kind == CollectionKind.FACE_LIST:
-                items = _client(tenant).face_list_list()
+                items = _client(tenant).collection_list(CollectionKind.FACE_LIST)
                 more = False
             else:
-                items = _op(tenant, kind, "list")(top=1000)
+                items = _client(tenant).collection_list(kind, top=1000)
                 more = len(items) >= 1000
         except FaceApiError as exc:
             summaries.append(KindSummary(kind, 0, False, error=exc))
@@ -252,8 +230,9 @@ def collection_create(
         target_id=collection_id,
         reason=recognition_model,
     ):
-        _op(tenant, kind, "create")(
-            **_ids(kind, collection_id),
+        _client(tenant).collection_create(
+            kind,
+            collection_id=collection_id,
             name=name,
             user_data=user_data_or_none(user_data),
             recognition_model=recognition_model,
@@ -277,8 +256,8 @@ def collection_update(
         target_kind=kind.value,
         target_id=collection_id,
     ):
-        _op(tenant, kind, "update")(
-            **_ids(kind, collection_id), name=name, user_data=user_data or ""
+        _client(tenant).collection_update(
+            kind, collection_id=collection_id, name=name, user_data=user_data or ""
         )
 
 
@@ -297,16 +276,11 @@ def collection_delete_preview(
     """Counts for the confirm step (walks every page: a deliberate, one-off cost)."""
     client = _client(tenant)
     persons = faces = 0
-    if kind == CollectionKind.PERSON_GROUP:
-        for person in client.iter_person_group_persons(person_group_id=collection_id):
+    if kind in PERSON_KINDS:
+        for person in client.iter_persons(kind, collection_id=collection_id):
             persons, faces = persons + 1, faces + len(person.persisted_face_ids)
-    elif kind == CollectionKind.LARGE_PERSON_GROUP:
-        for person in client.iter_large_person_group_persons(large_person_group_id=collection_id):
-            persons, faces = persons + 1, faces + len(person.persisted_face_ids)
-    elif kind == CollectionKind.FACE_LIST:
-        faces = len(client.face_list_get(face_list_id=collection_id).persisted_faces or ())
     else:
-        faces = sum(1 for _ in client.iter_large_face_list_faces(large_face_list_id=collection_id))
+        faces = sum(1 for _ in face_list_faces(tenant=tenant, kind=kind, list_id=collection_id))
     stored = imagestore.FaceImage.objects.filter(
         tenant=tenant, kind=kind.value, collection_id=collection_id
     ).count()
@@ -328,7 +302,7 @@ def collection_delete(
         target_id=collection_id,
     ):
         try:
-            _op(tenant, kind, "delete")(**_ids(kind, collection_id))
+            _client(tenant).collection_delete(kind, collection_id=collection_id)
         except NotFoundError:
             _forget_collection(tenant=tenant, kind=kind, collection_id=collection_id)
             raise
@@ -361,23 +335,21 @@ def person_page(
     top: int = 50,
 ) -> Page[Person]:
     """One page of persons (one API call); each comes with its persistedFaceIds."""
-    items = _op(tenant, kind, "person_list")(**_ids(kind, group_id), start=start, top=top + 1)
+    items = _client(tenant).person_list(kind, collection_id=group_id, start=start, top=top + 1)
     return _page(items, start, top, lambda p: p.person_id)
 
 
 def person_get(*, tenant: Tenant, kind: CollectionKind, group_id: str, person_id: str) -> Person:
-    person: Person = _op(tenant, kind, "person_get")(**_ids(kind, group_id), person_id=person_id)
-    return person
+    return _client(tenant).person_get(kind, collection_id=group_id, person_id=person_id)
 
 
 def person_face_get(
     *, tenant: Tenant, kind: CollectionKind, group_id: str, person_id: str, persisted_face_id: str
 ) -> PersistedFace:
     """One enrolled face of a person, with its userData (the person GET has only ids)."""
-    face: PersistedFace = _op(tenant, kind, "person_get_face")(
-        **_ids(kind, group_id), person_id=person_id, persisted_face_id=persisted_face_id
+    return _client(tenant).person_get_face(
+        kind, collection_id=group_id, person_id=person_id, persisted_face_id=persisted_face_id
     )
-    return face
 
 
 def person_create(
@@ -398,8 +370,8 @@ def person_create(
         target_id="",
         reason=f"{kind.value} {group_id}",
     ) as note:
-        person_id: str = _op(tenant, kind, "person_create")(
-            **_ids(kind, group_id), name=name, user_data=user_data_or_none(user_data)
+        person_id = _client(tenant).person_create(
+            kind, collection_id=group_id, name=name, user_data=user_data_or_none(user_data)
         )
         note.target_id = person_id
     _mark_changed(
@@ -430,8 +402,8 @@ def person_update(
         target_id=person_id,
         reason=f"{kind.value} {group_id}",
     ):
-        _op(tenant, kind, "person_update")(
-            **_ids(kind, group_id), person_id=person_id, name=name, user_data=user_data or ""
+        _client(tenant).person_update(
+            kind, collection_id=group_id, person_id=person_id, name=name, user_data=user_data or ""
         )
     catalog_note_person(tenant=tenant, kind=kind, collection_id=group_id, person_id=person_id)
 
@@ -449,7 +421,7 @@ def person_delete(
         reason=f"{kind.value} {group_id}",
     ):
         try:
-            _op(tenant, kind, "person_delete")(**_ids(kind, group_id), person_id=person_id)
+            _client(tenant).person_delete(kind, collection_id=group_id, person_id=person_id)
         except NotFoundError:
             imagestore.face_images_delete(
                 tenant=tenant, kind=kind, collection_id=group_id, person_id=person_id
@@ -556,18 +528,26 @@ def _add_face(
             found = photo_detect(tenant=tenant, image=image)
             if len(found) == 1:
                 target_face = found[0]
-        call = _op(
-            tenant, kind, "person_add_face_from_stream" if person_id else "add_face_from_stream"
-        )
-        extra = {"person_id": person_id} if person_id else {}
-        persisted_face_id: str = call(
-            **_ids(kind, collection_id),
-            **extra,
-            image=image,
-            user_data=user_data_or_none(user_data),
-            target_face=target_face,
-            detection_model=DETECTION_MODEL,
-        )
+        client, sent_data = _client(tenant), user_data_or_none(user_data)
+        if person_id:
+            persisted_face_id = client.person_add_face_from_stream(
+                kind,
+                collection_id=collection_id,
+                person_id=person_id,
+                image=image,
+                user_data=sent_data,
+                target_face=target_face,
+                detection_model=DETECTION_MODEL,
+            )
+        else:
+            persisted_face_id = client.add_face_from_stream(
+                kind,
+                collection_id=collection_id,
+                image=image,
+                user_data=sent_data,
+                target_face=target_face,
+                detection_model=DETECTION_MODEL,
+            )
         note.target_id = persisted_face_id
     imagestore.face_image_save(
         tenant=tenant,
@@ -613,12 +593,19 @@ def _delete_face(
         target_id=persisted_face_id,
         reason=where,
     ):
-        extra = {"person_id": person_id} if person_id else {}
-        action = "person_delete_face" if person_id else "delete_face"
+        client = _client(tenant)
         try:
-            _op(tenant, kind, action)(
-                **_ids(kind, collection_id), **extra, persisted_face_id=persisted_face_id
-            )
+            if person_id:
+                client.person_delete_face(
+                    kind,
+                    collection_id=collection_id,
+                    person_id=person_id,
+                    persisted_face_id=persisted_face_id,
+                )
+            else:
+                client.delete_face(
+                    kind, collection_id=collection_id, persisted_face_id=persisted_face_id
+                )
         except NotFoundError:
             # Gone on the provider's side already: its image must not linger here.
             imagestore.face_images_delete(
@@ -701,8 +688,8 @@ def face_list_page(
     if kind == CollectionKind.FACE_LIST:
         faces = list(collection.persisted_faces or ())
         return collection, Page(faces, None, len(faces), None)
-    items = _client(tenant).large_face_list_list_faces(
-        large_face_list_id=list_id, start=start, top=top + 1
+    items = _client(tenant).list_faces(
+        CollectionKind.LARGE_FACE_LIST, collection_id=list_id, start=start, top=top + 1
     )
     return collection, _page(items, start, top, lambda f: f.persisted_face_id)
 
@@ -713,9 +700,9 @@ def face_list_faces(
     """Every face of a face list or large face list (pages of 1,000 for a large one)."""
     client = _client(tenant)
     if kind == CollectionKind.FACE_LIST:
-        yield from client.face_list_get(face_list_id=list_id).persisted_faces or ()
+        yield from client.collection_get(kind, collection_id=list_id).persisted_faces or ()
     else:
-        yield from client.iter_large_face_list_faces(large_face_list_id=list_id)
+        yield from client.iter_faces(kind, collection_id=list_id)
 
 
 # --- training ------------------------------------------------------------------------------
@@ -732,7 +719,7 @@ def collection_train(
         target_kind=kind.value,
         target_id=collection_id,
     ):
-        _op(tenant, kind, "train")(**_ids(kind, collection_id))
+        _client(tenant).train(kind, collection_id=collection_id)
 
 
 def training_status(
@@ -743,9 +730,7 @@ def training_status(
     if kind not in TRAINABLE_KINDS:
         return None
     try:
-        status: TrainingStatus = _op(tenant, kind, "get_training_status")(
-            **_ids(kind, collection_id)
-        )
+        status = _client(tenant).training_status(kind, collection_id=collection_id)
     except NotTrainedError:
         return None
     _remember_training(tenant=tenant, kind=kind, collection_id=collection_id, status=status)
@@ -857,189 +842,3 @@ def user_data_problem(text: str, *, limit: int) -> str | None:
     except ValueError as exc:
         return f"userData must be valid JSON (or empty): {exc}."
     return None
-
-
-# --- enrolling uploaded photos ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PhotoOutcome:
-    """What became of one uploaded photo: enrolled, waiting for a pick, or failed."""
-
-    filename: str
-    status: str  # "enrolled" | "pick" | "failed"
-    faces: tuple[PersistedFace, ...] = ()
-    pending: PendingPhoto | None = None
-    error: FaceApiError | None = None
-    message: str = ""
-
-
-def photo_enroll(
-    *,
-    tenant: Tenant,
-    user: Any,
-    kind: CollectionKind,
-    collection_id: str,
-    person_id: str,
-    image: bytes,
-    filename: str,
-    user_data: str | None = None,
-    confirmed: bool = False,
-) -> PhotoOutcome:
-    """Detect, then enroll the only face, or keep the photo for a pick when it has several.
-
-    A photo with one face also waits for a confirmation when the face looks like another
-    person of the group (identify, once the group is trained) or its quality for recognition
-    is low; `confirmed` skips those checks.
-
-    `person_id` is empty for face lists. Provider errors come back in the outcome (one bad
-    photo must not stop an upload of twenty)."""
-    try:
-        detected = _client(tenant).detect_with_stream(
-            image=image,
-            return_face_id=False,
-            detection_model=DETECTION_MODEL,
-            recognition_model=QUALITY_RECOGNITION_MODEL,
-            return_face_attributes=["qualityForRecognition"],
-        )
-        found = [face.rectangle for face in detected]
-        if not found:
-            return PhotoOutcome(filename, "failed", message="No face was found in this photo.")
-        warning = ""
-        if len(found) == 1 and not confirmed:
-            warning = _enroll_warning(
-                tenant=tenant,
-                kind=kind,
-                collection_id=collection_id,
-                person_id=person_id,
-                image=image,
-                quality=detected[0].quality_for_recognition,
-            )
-        if len(found) > 1 or warning:
-            pending = imagestore.pending_photo_save(
-                tenant=tenant,
-                user=user,
-                kind=kind,
-                collection_id=collection_id,
-                person_id=person_id,
-                image=image,
-                filename=filename,
-                user_data=user_data,
-                faces=found,
-                warning=warning,
-            )
-            return PhotoOutcome(filename, "pick", pending=pending, message=warning)
-        face = _add_face(
-            tenant=tenant,
-            user=user,
-            kind=kind,
-            collection_id=collection_id,
-            person_id=person_id,
-            image=image,
-            filename=filename,
-            target_face=found[0],
-            user_data=user_data,
-        )
-    except FaceApiError as exc:
-        return PhotoOutcome(filename, "failed", error=exc)
-    except imagestore.UnreadableImage:
-        return PhotoOutcome(filename, "failed", message="This file is not an image we can read.")
-    return PhotoOutcome(filename, "enrolled", faces=(face,))
-
-
-# recognition_04 rates qualityForRecognition; the rating does not depend on the group's model.
-QUALITY_RECOGNITION_MODEL = "recognition_04"
-# A face at least this likely to be another person of the group is not enrolled unasked.
-LOOKS_LIKE_CONFIDENCE = 0.5
-
-
-def _enroll_warning(
-    *,
-    tenant: Tenant,
-    kind: CollectionKind,
-    collection_id: str,
-    person_id: str,
-    image: bytes,
-    quality: str | None,
-) -> str:
-    """Why the only face of a photo should be confirmed before it is enrolled; "" if not."""
-    warnings = []
-    if quality == "low":
-        warnings.append(
-            "Its quality for recognition is low (blurred, dark, turned away or small): "
-            "it will match poorly."
-        )
-    if kind in PERSON_KINDS and person_id:
-        status = training_status(tenant=tenant, kind=kind, collection_id=collection_id)
-        if status is not None and status.status == "succeeded":
-            from faceadmin.faceapi import lookup  # lookup builds on this module
-
-            identification = lookup.photo_identify(
-                tenant=tenant,
-                photo=lookup.photo_from_bytes(data=image),
-                settings=lookup.DetectSettings(landmarks=False),
-                group_refs=[lookup.GroupRef(kind, collection_id)],
-                max_candidates=3,
-                confidence_threshold=LOOKS_LIKE_CONFIDENCE,
-            )
-            others = [
-                c
-                for face in identification.faces[:1]
-                for c in face.candidates
-                if c.person_id != person_id
-            ]
-            if others:
-                best = others[0]
-                warnings.append(
-                    f"This looks like {best.name} ({best.percent} %), another person of this group."
-                )
-    return " ".join(warnings)
-
-
-def pending_photo_enroll(
-    *, tenant: Tenant, user: Any, pending: PendingPhoto, faces: list[FaceRectangle]
-) -> PhotoOutcome:
-    """Enroll the picked faces of a pending photo; the photo is dropped once all are in."""
-    with pending.image.open("rb") as handle:
-        image = handle.read()
-    kind = CollectionKind(pending.kind)
-    enrolled: list[PersistedFace] = []
-    for rectangle in faces:
-        try:
-            enrolled.append(
-                _add_face(
-                    tenant=tenant,
-                    user=user,
-                    kind=kind,
-                    collection_id=pending.collection_id,
-                    person_id=pending.person_id,
-                    image=image,
-                    filename=pending.filename,
-                    target_face=rectangle,
-                    user_data=pending.user_data,
-                )
-            )
-        except FaceApiError as exc:
-            return PhotoOutcome(pending.filename, "failed", tuple(enrolled), pending, error=exc)
-    pending.delete()
-    return PhotoOutcome(pending.filename, "enrolled", tuple(enrolled))
-
-
-def pending_photo_discard(*, tenant: Tenant, token: str) -> PendingPhoto | None:
-    """Drop a photo waiting for a pick, with its file; None when it is not (any more) there."""
-    try:
-        pending = PendingPhoto.objects.get(tenant=tenant, token=token)
-    except (PendingPhoto.DoesNotExist, ValueError, ValidationError):
-        return None
-    pending.delete()
-    return pending
-
-
-def pending_photos(
-    *, tenant: Tenant, kind: CollectionKind, collection_id: str, person_id: str
-) -> list[PendingPhoto]:
-    return list(
-        PendingPhoto.objects.filter(
-            tenant=tenant, kind=kind.value, collection_id=collection_id, person_id=person_id
-        ).order_by("created_at")
-    )

@@ -28,6 +28,7 @@ from faceadmin.clients.endpoints import (
 from faceadmin.clients.errors import FaceApiError, UnsupportedFeature
 from faceadmin.clients.findface import FindFaceClient, findface_base_url, findface_transport
 from faceadmin.clients.transport import HttpTransport, base_url_for
+from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi.callstats import call_stat_record, operation_of
 from faceadmin.faceapi.errors import ApiErrorView
 from faceadmin.tenants.audit import audit_record
@@ -163,7 +164,7 @@ def tenant_check_connection(
         if tenant.provider == Provider.FINDFACE:
             findface_client_for(tenant).gallery_list()
         else:
-            client_for(tenant).person_group_list(top=1)
+            client_for(tenant).collection_list(CollectionKind.PERSON_GROUP, top=1)
     except FaceApiError as exc:
         check = ConnectionCheck(False, _ms(started), ApiErrorView.of(exc))
     else:

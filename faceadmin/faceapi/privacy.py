@@ -38,7 +38,7 @@ from faceadmin.clients.findface import DEFAULT_GALLERY, FindFaceClient
 from faceadmin.clients.transport import Response
 from faceadmin.clients.types import Collection, CollectionKind, FaceRectangle
 from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.collections import _PREFIX, _ids, _mark_changed, training_status
+from faceadmin.faceapi.collections import _mark_changed, training_status
 from faceadmin.faceapi.connection import client_for, findface_client_for
 from faceadmin.faceapi.kinds import KIND_LABELS, TRAINABLE_KINDS
 from faceadmin.faceapi.lookup import (
@@ -329,11 +329,7 @@ def _verify_untrained(
     training: check every person of a small group one by one."""
     client = client_for(tenant)
     ref = GroupRef(collection.kind, collection.id)
-    persons = list(
-        client.iter_large_person_group_persons(large_person_group_id=collection.id)
-        if collection.kind is CollectionKind.LARGE_PERSON_GROUP
-        else client.iter_person_group_persons(person_group_id=collection.id)
-    )
+    persons = list(client.iter_persons(collection.kind, collection_id=collection.id))
     persons = [p for p in persons if p.persisted_face_ids]
     if len(persons) > VERIFY_UNTRAINED_LIMIT:
         raise _TooLarge(
@@ -437,8 +433,7 @@ def erase_search_person(
         break
     collection = client_for(tenant)
     try:
-        getter = getattr(collection, f"{_PREFIX[kind]}_get")
-        name = getter(**_ids(kind, group_id)).name
+        name = collection.collection_get(kind, collection_id=group_id).name
     except FaceApiError:
         name = group_id
     itself = ErasureMatch(
@@ -571,18 +566,17 @@ def _erase_azure(
     client: AzureFaceClient, recorder: _RequestIds, tenant: Tenant, match: ErasureMatch
 ) -> dict[str, Any]:
     kind = CollectionKind(match.kind)
-    ids = _ids(kind, match.collection_id)
-    prefix = _PREFIX[kind]
+    where = match.collection_id
     outcome = "deleted"
     face_ids: list[str] = []
     try:
         if match.person_id:
-            person = getattr(client, f"{prefix}_person_get")(**ids, person_id=match.person_id)
+            person = client.person_get(kind, collection_id=where, person_id=match.person_id)
             face_ids = list(person.persisted_face_ids)
-            getattr(client, f"{prefix}_person_delete")(**ids, person_id=match.person_id)
+            client.person_delete(kind, collection_id=where, person_id=match.person_id)
         else:
             face_ids = [match.face_id]
-            getattr(client, f"{prefix}_delete_face")(**ids, persisted_face_id=match.face_id)
+            client.delete_face(kind, collection_id=where, persisted_face_id=match.face_id)
     except NotFoundError:
         outcome = "already gone"
     if match.person_id and not face_ids:
@@ -727,7 +721,7 @@ def _retrain(
             if training_status(tenant=tenant, kind=kind, collection_id=collection_id) is None:
                 entry["outcome"] = "not trained before; left untrained"
             else:
-                getattr(client, f"{_PREFIX[kind]}_train")(**_ids(kind, collection_id))
+                client.train(kind, collection_id=collection_id)
                 entry["outcome"] = "training started"
                 audit_record(
                     action="collection.train",
@@ -871,14 +865,12 @@ def person_export(
     """Everything held about one person as a ZIP: the provider's record (name, userData,
     face ids and each face's userData) and every stored image with its provenance."""
     client = client_for(tenant)
-    prefix = _PREFIX[kind]
-    ids = _ids(kind, group_id)
-    person = getattr(client, f"{prefix}_person_get")(**ids, person_id=person_id)
+    person = client.person_get(kind, collection_id=group_id, person_id=person_id)
     faces = []
     for face_id in person.persisted_face_ids:
         try:
-            face = getattr(client, f"{prefix}_person_get_face")(
-                **ids, person_id=person_id, persisted_face_id=face_id
+            face = client.person_get_face(
+                kind, collection_id=group_id, person_id=person_id, persisted_face_id=face_id
             )
             faces.append({"persistedFaceId": face_id, "userData": face.user_data})
         except NotFoundError:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
 
 from faceadmin.clients.errors import FaceApiError
 from faceadmin.clients.types import CollectionKind, Person
@@ -97,12 +96,7 @@ class _Listing:
 
 def _faces(tenant: Tenant, kind: CollectionKind, collection_id: str) -> _Listing:
     if kind in PERSON_KINDS:
-        client = client_for(tenant)
-        persons: Iterable[Person]
-        if kind is CollectionKind.PERSON_GROUP:
-            persons = client.iter_person_group_persons(person_group_id=collection_id)
-        else:
-            persons = client.iter_large_person_group_persons(large_person_group_id=collection_id)
+        persons = client_for(tenant).iter_persons(kind, collection_id=collection_id)
         return _Listing(persons=list(persons))
     faces = face_list_faces(tenant=tenant, kind=kind, list_id=collection_id)
     return _Listing(faces=[(f.persisted_face_id, f.user_data or "") for f in faces])

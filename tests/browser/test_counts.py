@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.collections import photo_enroll
+from faceadmin.faceapi.enroll import photo_enroll
 from faceadmin.tenants.models import Tenant
 from tests.conftest import DATA, screenshot
 from tests.dashboard.conftest import photo

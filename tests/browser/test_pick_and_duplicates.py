@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.collections import photo_enroll
+from faceadmin.faceapi.enroll import photo_enroll
 from faceadmin.faceapi.models import PendingPhoto
 from faceadmin.tenants.models import Tenant
 from tests.conftest import screenshot

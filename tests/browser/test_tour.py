@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 
 from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import galleries, services
-from faceadmin.faceapi.collections import photo_enroll
+from faceadmin.faceapi.enroll import photo_enroll
 from faceadmin.faceapi.lookup import photo_from_bytes
 from faceadmin.tenants.models import Membership, Provider, Role, Tenant
 from faceadmin.tenants.services import tenant_create

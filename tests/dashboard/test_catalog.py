@@ -95,7 +95,7 @@ def test_face_lists_are_searched_whole_and_follow_adds_and_deletes(
     local_client_as: Any, local_tenant: Tenant, operator: Any, face_list: str,
     local_members: Any,
 ) -> None:  # fmt: skip
-    from faceadmin.faceapi.collections import photo_enroll
+    from faceadmin.faceapi.enroll import photo_enroll
     from tests.dashboard.conftest import photo
 
     fl = CollectionKind.FACE_LIST

@@ -43,8 +43,8 @@ def faces(local_tenant: Tenant, operator: Any, face_list: str) -> dict[str, str]
         "obama2": add(local_tenant, operator, "enroll/barack_obama/2.jpg", '{"desk": "south"}'),
         "kit": add(local_tenant, operator, "enroll/kit_harington/1.jpg", "=HYPERLINK(1)"),
     }
-    ids["elsewhere"] = services.client_for(local_tenant).face_list_add_face_from_stream(
-        face_list_id="visitors", image=photo("probe/barack_obama.jpg")
+    ids["elsewhere"] = services.client_for(local_tenant).add_face_from_stream(
+        CollectionKind.FACE_LIST, collection_id="visitors", image=photo("probe/barack_obama.jpg")
     )
     return ids
 

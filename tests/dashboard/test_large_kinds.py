@@ -27,7 +27,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def large_kinds(local_tenant: Tenant) -> None:
     try:
-        services.client_for(local_tenant).large_person_group_list(top=1)
+        services.client_for(local_tenant).collection_list(CollectionKind.LARGE_PERSON_GROUP, top=1)
     except FaceApiError as exc:
         if exc.status == 404:
             pytest.skip("the embedded engine answers 404 on /largepersongroups (engine part 2)")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from faceadmin.clients.types import CollectionKind
-from faceadmin.faceapi.collections import photo_enroll
+from faceadmin.faceapi.enroll import photo_enroll
 from faceadmin.faceapi.models import PendingPhoto
 from faceadmin.tenants.models import Tenant
 from tests.dashboard.conftest import photo

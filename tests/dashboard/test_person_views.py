@@ -259,8 +259,9 @@ def test_faces_enrolled_elsewhere_say_no_image_stored(
 ) -> None:
     person_id = enroll(local_tenant, operator, group, "Barack")
     # Straight through the client: what another tool enrolling into the same group does.
-    face_id = services.client_for(local_tenant).person_group_person_add_face_from_stream(
-        person_group_id=group,
+    face_id = services.client_for(local_tenant).person_add_face_from_stream(
+        CollectionKind.PERSON_GROUP,
+        collection_id=group,
         person_id=person_id,
         image=photo("enroll/barack_obama/1.jpg"),
         user_data="from the old system",

@@ -50,7 +50,9 @@ def test_iterating_persons_walks_every_page(
         responses.GET, f"{BASE_URL}/persongroups/g1/persons", callback=serve_persons(PERSON_IDS)
     )
 
-    persons = list(client.iter_person_group_persons(person_group_id="g1", page_size=3))
+    persons = list(
+        client.iter_persons(CollectionKind.PERSON_GROUP, collection_id="g1", page_size=3)
+    )
 
     assert [p.person_id for p in persons] == PERSON_IDS
     assert starts(mocked) == [None, PERSON_IDS[2], PERSON_IDS[5]]
@@ -65,7 +67,9 @@ def test_a_full_last_page_costs_one_empty_request(
         callback=serve_persons(PERSON_IDS[:6]),
     )
 
-    persons = list(client.iter_large_person_group_persons(large_person_group_id="big", page_size=3))
+    persons = list(
+        client.iter_persons(CollectionKind.LARGE_PERSON_GROUP, collection_id="big", page_size=3)
+    )
 
     assert len(persons) == 6
     assert len(mocked.calls) == 3
@@ -80,7 +84,9 @@ def test_paging_survives_a_server_that_repeats_the_start_entry(
         callback=serve_persons(PERSON_IDS, inclusive_start=True),
     )
 
-    persons = list(client.iter_person_group_persons(person_group_id="g1", page_size=3))
+    persons = list(
+        client.iter_persons(CollectionKind.PERSON_GROUP, collection_id="g1", page_size=3)
+    )
 
     assert [p.person_id for p in persons] == PERSON_IDS
 
@@ -90,7 +96,9 @@ def test_a_single_page_is_one_call(client: AzureFaceClient, mocked: responses.Re
         responses.GET, f"{BASE_URL}/persongroups/g1/persons", callback=serve_persons(PERSON_IDS)
     )
 
-    page = client.person_group_person_list(person_group_id="g1", start=PERSON_IDS[0], top=2)
+    page = client.person_list(
+        CollectionKind.PERSON_GROUP, collection_id="g1", start=PERSON_IDS[0], top=2
+    )
 
     assert [p.person_id for p in page] == PERSON_IDS[1:3]
     assert len(mocked.calls) == 1
@@ -103,7 +111,7 @@ def test_iterating_collections_uses_their_ids_as_start(
     mocked.get(f"{BASE_URL}/persongroups", json=groups[:2])
     mocked.get(f"{BASE_URL}/persongroups", json=groups[2:])
 
-    got = list(client.iter_person_groups(page_size=2))
+    got = list(client.iter_collections(CollectionKind.PERSON_GROUP, page_size=2))
 
     assert [g.id for g in got] == ["g1", "g2", "g3"]
     assert all(g.kind is CollectionKind.PERSON_GROUP for g in got)
@@ -119,7 +127,9 @@ def test_iterating_large_face_list_faces(
     )
     mocked.get(f"{BASE_URL}/largefacelists/lfl/persistedfaces", json=[])
 
-    faces = list(client.iter_large_face_list_faces(large_face_list_id="lfl", page_size=2))
+    faces = list(
+        client.iter_faces(CollectionKind.LARGE_FACE_LIST, collection_id="lfl", page_size=2)
+    )
 
     assert [f.persisted_face_id for f in faces] == ["f1", "f2"]
     assert starts(mocked) == [None, "f2"]
@@ -131,14 +141,18 @@ def test_iterating_large_groups_and_lists(
     mocked.get(f"{BASE_URL}/largepersongroups", json=[{"largePersonGroupId": "a", "name": "A"}])
     mocked.get(f"{BASE_URL}/largefacelists", json=[{"largeFaceListId": "b", "name": "B"}])
 
-    assert [g.id for g in client.iter_large_person_groups(page_size=5)] == ["a"]
-    assert [f.id for f in client.iter_large_face_lists(page_size=5)] == ["b"]
+    assert [
+        g.id for g in client.iter_collections(CollectionKind.LARGE_PERSON_GROUP, page_size=5)
+    ] == ["a"]
+    assert [f.id for f in client.iter_collections(CollectionKind.LARGE_FACE_LIST, page_size=5)] == [
+        "b"
+    ]
 
 
 @pytest.mark.parametrize("page_size", [0, 1001])
 def test_page_size_must_be_within_the_api_limits(client: AzureFaceClient, page_size: int) -> None:
     with pytest.raises(BadArgument):
-        list(client.iter_person_groups(page_size=page_size))
+        list(client.iter_collections(CollectionKind.PERSON_GROUP, page_size=page_size))
 
 
 def test_ids_are_quoted_into_the_path(
@@ -149,7 +163,9 @@ def test_ids_are_quoted_into_the_path(
         json={"personId": "../admin?x=1", "name": "Eve"},
     )
 
-    person = client.person_group_person_get(person_group_id="g1", person_id="../admin?x=1")
+    person = client.person_get(
+        CollectionKind.PERSON_GROUP, collection_id="g1", person_id="../admin?x=1"
+    )
 
     assert person.name == "Eve"
     assert urlsplit(mocked.calls[0].request.url).path.endswith("/persons/..%2Fadmin%3Fx%3D1")
@@ -160,14 +176,14 @@ def test_collection_ids_are_checked_before_sending(
     client: AzureFaceClient, mocked: responses.RequestsMock, bad: str
 ) -> None:
     with pytest.raises(BadArgument):
-        client.large_face_list_delete(large_face_list_id=bad)
+        client.collection_delete(CollectionKind.LARGE_FACE_LIST, collection_id=bad)
 
     assert len(mocked.calls) == 0
 
 
 def test_an_empty_person_id_is_refused(client: AzureFaceClient) -> None:
     with pytest.raises(BadArgument):
-        client.person_group_person_delete(person_group_id="g1", person_id=" ")
+        client.person_delete(CollectionKind.PERSON_GROUP, collection_id="g1", person_id=" ")
 
 
 def test_identify_needs_exactly_one_group(client: AzureFaceClient) -> None:
@@ -269,8 +285,11 @@ def test_add_face_sends_the_target_rectangle(
 ) -> None:
     mocked.post(f"{BASE_URL}/facelists/fl/persistedfaces", json={"persistedFaceId": "pf"})
 
-    face_id = client.face_list_add_face_from_stream(
-        face_list_id="fl", image=b"jpeg", target_face=FaceRectangle(1, 2, 30, 40)
+    face_id = client.add_face_from_stream(
+        CollectionKind.FACE_LIST,
+        collection_id="fl",
+        image=b"jpeg",
+        target_face=FaceRectangle(1, 2, 30, 40),
     )
 
     assert face_id == "pf"
@@ -284,8 +303,11 @@ def test_create_leaves_out_what_was_not_given(
 ) -> None:
     mocked.put(f"{BASE_URL}/largepersongroups/staff", status=200)
 
-    client.large_person_group_create(
-        large_person_group_id="staff", name="Staff", recognition_model="recognition_04"
+    client.collection_create(
+        CollectionKind.LARGE_PERSON_GROUP,
+        collection_id="staff",
+        name="Staff",
+        recognition_model="recognition_04",
     )
 
     assert json.loads(mocked.calls[0].request.body) == {
@@ -343,7 +365,7 @@ def test_an_empty_create_answer_is_an_invalid_response(
     mocked.post(f"{BASE_URL}/persongroups/g1/persons", status=200, body="")
 
     with pytest.raises(InvalidResponse):
-        client.person_group_person_create(person_group_id="g1", name="Ann")
+        client.person_create(CollectionKind.PERSON_GROUP, collection_id="g1", name="Ann")
 
 
 def test_an_empty_get_answer_is_an_invalid_response(
@@ -364,4 +386,4 @@ def test_for_endpoint_builds_an_http_transport(mocked: responses.RequestsMock) -
 
     assert isinstance(client.transport, HttpTransport)
     assert client.transport.base_url == BASE_URL
-    assert client.face_list_list() == []
+    assert client.collection_list(CollectionKind.FACE_LIST) == []

@@ -23,6 +23,7 @@ from faceadmin.clients.errors import (
     Unauthorized,
 )
 from faceadmin.clients.transport import KEY_HEADER, HttpTransport, base_url_for, encode_params
+from faceadmin.clients.types import CollectionKind
 
 from .support import BASE_URL, PRIMARY, SECONDARY, SleepRecorder
 
@@ -121,7 +122,9 @@ def test_it_retries_a_429_even_on_a_post_that_creates(
     mocked.post(PERSONS_URL, status=429, json=RATE_LIMITED, headers={"Retry-After": "1"})
     mocked.post(PERSONS_URL, status=200, json={"personId": "p-1"})
 
-    assert client.person_group_person_create(person_group_id="g1", name="Ann") == "p-1"
+    assert (
+        client.person_create(CollectionKind.PERSON_GROUP, collection_id="g1", name="Ann") == "p-1"
+    )
     assert sleeps.delays == [1.0]
 
 
@@ -182,7 +185,7 @@ def test_it_does_not_retry_a_post_that_creates_after_a_500(
     mocked.post(PERSONS_URL, status=500, json=SERVER_ERROR)
 
     with pytest.raises(ProviderUnavailable):
-        client.person_group_person_create(person_group_id="g1", name="Ann")
+        client.person_create(CollectionKind.PERSON_GROUP, collection_id="g1", name="Ann")
 
     assert len(mocked.calls) == 1
     assert sleeps.delays == []
@@ -251,7 +254,7 @@ def test_a_read_timeout_on_a_post_that_creates_is_not_retried(
     mocked.post(PERSONS_URL, body=requests.exceptions.ReadTimeout("slow"))
 
     with pytest.raises(ProviderUnavailable):
-        client.person_group_person_create(person_group_id="g1", name="Ann")
+        client.person_create(CollectionKind.PERSON_GROUP, collection_id="g1", name="Ann")
 
     assert len(mocked.calls) == 1
     assert sleeps.delays == []
@@ -402,8 +405,12 @@ def test_logs_show_parameter_names_but_not_their_values(
     caplog.set_level(logging.DEBUG, logger="faceadmin.clients")
     mocked.post(f"{PERSONS_URL}/p1/persistedfaces", json={"persistedFaceId": "f1"})
 
-    client.person_group_person_add_face_from_stream(
-        person_group_id="g1", person_id="p1", image=b"jpeg", user_data="Jane Doe, badge 4711"
+    client.person_add_face_from_stream(
+        CollectionKind.PERSON_GROUP,
+        collection_id="g1",
+        person_id="p1",
+        image=b"jpeg",
+        user_data="Jane Doe, badge 4711",
     )
 
     (record,) = [r for r in caplog.records if r.levelno == logging.DEBUG]
@@ -474,7 +481,7 @@ def test_a_200_with_the_wrong_shape_is_an_invalid_response(
     mocked.get(GROUPS_URL, status=200, json={"value": []})
 
     with pytest.raises(InvalidResponse):
-        client.person_group_list()
+        client.collection_list(CollectionKind.PERSON_GROUP)
 
 
 def test_params_are_encoded_the_way_the_api_reads_them() -> None:
@@ -515,7 +522,7 @@ def test_client_side_validation_sends_nothing(
     client: AzureFaceClient, mocked: responses.RequestsMock
 ) -> None:
     with pytest.raises(BadArgument):
-        client.person_group_get(person_group_id="Not A Valid Id")
+        client.collection_get(CollectionKind.PERSON_GROUP, collection_id="Not A Valid Id")
 
     assert len(mocked.calls) == 0
 

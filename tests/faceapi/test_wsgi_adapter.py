@@ -10,6 +10,7 @@ import requests
 from faceadmin.clients.azure import AzureFaceClient
 from faceadmin.clients.errors import PersonGroupNotFound
 from faceadmin.clients.transport import HttpTransport
+from faceadmin.clients.types import CollectionKind
 from faceadmin.clients.wsgi_adapter import WSGIAdapter, session_for_wsgi_app
 
 ORIGIN = "http://embedded.invalid"
@@ -179,10 +180,10 @@ def test_the_client_talks_to_a_wsgi_engine_without_a_socket() -> None:
     )
     client = AzureFaceClient(transport)
 
-    (group,) = client.person_group_list()
+    (group,) = client.collection_list(CollectionKind.PERSON_GROUP)
     assert group.id == "staff"
     with pytest.raises(PersonGroupNotFound) as caught:
-        client.person_group_get(person_group_id="missing")
+        client.collection_get(CollectionKind.PERSON_GROUP, collection_id="missing")
     assert caught.value.status == 404
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from faceadmin.clients import errors
 from faceadmin.clients.azure import AzureFaceClient
-from faceadmin.clients.types import FaceRectangle
+from faceadmin.clients.types import CollectionKind, FaceRectangle
 from tests.conftest import DATA
 from tests.faceapi_live.conftest import photo, wait_for_training
 
@@ -21,76 +21,104 @@ MANIFEST_RECT = {
 
 
 def test_person_group_lifecycle(client: AzureFaceClient, photo_server: str) -> None:
-    client.person_group_create(
-        person_group_id="staff",
+    client.collection_create(
+        CollectionKind.PERSON_GROUP,
+        collection_id="staff",
         name="Staff",
         user_data='{"site": 1}',
         recognition_model="recognition_04",
     )
-    group = client.person_group_get(person_group_id="staff", return_recognition_model=True)
+    group = client.collection_get(
+        CollectionKind.PERSON_GROUP, collection_id="staff", return_recognition_model=True
+    )
     assert (group.name, group.user_data, group.recognition_model) == (
         "Staff",
         '{"site": 1}',
         "recognition_04",
     )
-    client.person_group_update(person_group_id="staff", name="Staff (HQ)")
-    assert [g.id for g in client.person_group_list()] == ["staff"]
-    assert client.person_group_get(person_group_id="staff").name == "Staff (HQ)"
+    client.collection_update(CollectionKind.PERSON_GROUP, collection_id="staff", name="Staff (HQ)")
+    assert [g.id for g in client.collection_list(CollectionKind.PERSON_GROUP)] == ["staff"]
+    assert (
+        client.collection_get(CollectionKind.PERSON_GROUP, collection_id="staff").name
+        == "Staff (HQ)"
+    )
 
     people: dict[str, str] = {}
     for name in ("barack_obama", "joe_biden", "kit_harington"):
-        people[name] = client.person_group_person_create(
-            person_group_id="staff", name=name, user_data=f"id-{name}"
+        people[name] = client.person_create(
+            CollectionKind.PERSON_GROUP, collection_id="staff", name=name, user_data=f"id-{name}"
         )
     obama = people["barack_obama"]
-    face1 = client.person_group_person_add_face_from_stream(
-        person_group_id="staff",
+    face1 = client.person_add_face_from_stream(
+        CollectionKind.PERSON_GROUP,
+        collection_id="staff",
         person_id=obama,
         image=photo("enroll/barack_obama/1.jpg"),
         user_data="from upload",
     )
-    face2 = client.person_group_person_add_face_from_url(
-        person_group_id="staff",
+    face2 = client.person_add_face_from_url(
+        CollectionKind.PERSON_GROUP,
+        collection_id="staff",
         person_id=obama,
         url=f"{photo_server}/enroll/barack_obama/2.jpg",
     )
     for name in ("joe_biden", "kit_harington"):
-        client.person_group_person_add_face_from_stream(
-            person_group_id="staff", person_id=people[name], image=photo(f"enroll/{name}/1.jpg")
+        client.person_add_face_from_stream(
+            CollectionKind.PERSON_GROUP,
+            collection_id="staff",
+            person_id=people[name],
+            image=photo(f"enroll/{name}/1.jpg"),
         )
-    person = client.person_group_person_get(person_group_id="staff", person_id=obama)
+    person = client.person_get(CollectionKind.PERSON_GROUP, collection_id="staff", person_id=obama)
     assert set(person.persisted_face_ids) == {face1, face2}
     assert (
-        client.person_group_person_get_face(
-            person_group_id="staff", person_id=obama, persisted_face_id=face1
+        client.person_get_face(
+            CollectionKind.PERSON_GROUP,
+            collection_id="staff",
+            person_id=obama,
+            persisted_face_id=face1,
         ).user_data
         == "from upload"
     )
-    client.person_group_person_update_face(
-        person_group_id="staff", person_id=obama, persisted_face_id=face1, user_data="edited"
+    client.person_update_face(
+        CollectionKind.PERSON_GROUP,
+        collection_id="staff",
+        person_id=obama,
+        persisted_face_id=face1,
+        user_data="edited",
     )
     assert (
-        client.person_group_person_get_face(
-            person_group_id="staff", person_id=obama, persisted_face_id=face1
+        client.person_get_face(
+            CollectionKind.PERSON_GROUP,
+            collection_id="staff",
+            person_id=obama,
+            persisted_face_id=face1,
         ).user_data
         == "edited"
     )
-    client.person_group_person_update(person_group_id="staff", person_id=obama, name="Obama")
+    client.person_update(
+        CollectionKind.PERSON_GROUP, collection_id="staff", person_id=obama, name="Obama"
+    )
 
     # Paging: ordered by id, `start` exclusive.
     all_ids = sorted(people.values())
-    first = client.person_group_person_list(person_group_id="staff", top=2)
-    rest = client.person_group_person_list(person_group_id="staff", start=first[-1].person_id)
+    first = client.person_list(CollectionKind.PERSON_GROUP, collection_id="staff", top=2)
+    rest = client.person_list(
+        CollectionKind.PERSON_GROUP, collection_id="staff", start=first[-1].person_id
+    )
     assert [p.person_id for p in first + rest] == all_ids
     assert [
-        p.person_id for p in client.iter_person_group_persons(person_group_id="staff", page_size=1)
+        p.person_id
+        for p in client.iter_persons(
+            CollectionKind.PERSON_GROUP, collection_id="staff", page_size=1
+        )
     ] == all_ids
 
     with pytest.raises(errors.PersonGroupNotTrained):
-        client.person_group_get_training_status(person_group_id="staff")
-    client.person_group_train(person_group_id="staff")
+        client.training_status(CollectionKind.PERSON_GROUP, collection_id="staff")
+    client.train(CollectionKind.PERSON_GROUP, collection_id="staff")
     status = wait_for_training(
-        lambda: client.person_group_get_training_status(person_group_id="staff")
+        lambda: client.training_status(CollectionKind.PERSON_GROUP, collection_id="staff")
     )
     assert status.status == "succeeded", status
 
@@ -109,47 +137,66 @@ def test_person_group_lifecycle(client: AzureFaceClient, photo_server: str) -> N
         face_id=probe[0].face_id, person_id=people["kit_harington"], person_group_id="staff"
     ).is_identical
 
-    client.person_group_person_delete_face(
-        person_group_id="staff", person_id=obama, persisted_face_id=face2
+    client.person_delete_face(
+        CollectionKind.PERSON_GROUP, collection_id="staff", person_id=obama, persisted_face_id=face2
     )
     with pytest.raises(errors.PersistedFaceNotFound):
-        client.person_group_person_get_face(
-            person_group_id="staff", person_id=obama, persisted_face_id=face2
+        client.person_get_face(
+            CollectionKind.PERSON_GROUP,
+            collection_id="staff",
+            person_id=obama,
+            persisted_face_id=face2,
         )
-    client.person_group_person_delete(person_group_id="staff", person_id=people["joe_biden"])
+    client.person_delete(
+        CollectionKind.PERSON_GROUP, collection_id="staff", person_id=people["joe_biden"]
+    )
     with pytest.raises(errors.PersonNotFound):
-        client.person_group_person_get(person_group_id="staff", person_id=people["joe_biden"])
-    client.person_group_delete(person_group_id="staff")
+        client.person_get(
+            CollectionKind.PERSON_GROUP, collection_id="staff", person_id=people["joe_biden"]
+        )
+    client.collection_delete(CollectionKind.PERSON_GROUP, collection_id="staff")
     with pytest.raises(errors.PersonGroupNotFound):
-        client.person_group_get(person_group_id="staff")
+        client.collection_get(CollectionKind.PERSON_GROUP, collection_id="staff")
 
 
 def test_face_list_and_find_similar(client: AzureFaceClient, photo_server: str) -> None:
-    client.face_list_create(
-        face_list_id="wanted", name="Wanted", recognition_model="recognition_01"
+    client.collection_create(
+        CollectionKind.FACE_LIST,
+        collection_id="wanted",
+        name="Wanted",
+        recognition_model="recognition_01",
     )
-    assert [c.id for c in client.face_list_list()] == ["wanted"]
+    assert [c.id for c in client.collection_list(CollectionKind.FACE_LIST)] == ["wanted"]
     with pytest.raises(errors.FaceListNotReady):
         [probe] = client.detect_with_stream(image=photo("probe/kit_harington.jpg"))
         client.find_similar(face_id=probe.face_id or "", face_list_id="wanted")
-    kit = client.face_list_add_face_from_stream(
-        face_list_id="wanted", image=photo("enroll/kit_harington/1.jpg"), user_data="kit"
+    kit = client.add_face_from_stream(
+        CollectionKind.FACE_LIST,
+        collection_id="wanted",
+        image=photo("enroll/kit_harington/1.jpg"),
+        user_data="kit",
     )
-    rose = client.face_list_add_face_from_url(
-        face_list_id="wanted", url=f"{photo_server}/enroll/rose_leslie/1.jpg"
+    rose = client.add_face_from_url(
+        CollectionKind.FACE_LIST,
+        collection_id="wanted",
+        url=f"{photo_server}/enroll/rose_leslie/1.jpg",
     )
     # A photo with two faces needs targetFace: pick Rose (the left face).
     two = client.detect_with_stream(image=photo("multi/kit_harington_rose_leslie.jpg"))
     leftmost = min(two, key=lambda f: f.rectangle.left)
-    picked = client.face_list_add_face_from_stream(
-        face_list_id="wanted",
+    picked = client.add_face_from_stream(
+        CollectionKind.FACE_LIST,
+        collection_id="wanted",
         image=photo("multi/kit_harington_rose_leslie.jpg"),
         target_face=leftmost.rectangle,
     )
-    listed = client.face_list_get(face_list_id="wanted")
+    listed = client.collection_get(CollectionKind.FACE_LIST, collection_id="wanted")
     assert {f.persisted_face_id for f in listed.persisted_faces or ()} == {kit, rose, picked}
-    client.face_list_update(face_list_id="wanted", user_data="updated")
-    assert client.face_list_get(face_list_id="wanted").user_data == "updated"
+    client.collection_update(CollectionKind.FACE_LIST, collection_id="wanted", user_data="updated")
+    assert (
+        client.collection_get(CollectionKind.FACE_LIST, collection_id="wanted").user_data
+        == "updated"
+    )
 
     [probe] = client.detect_with_stream(image=photo("probe/kit_harington.jpg"))
     assert probe.face_id
@@ -159,10 +206,10 @@ def test_face_list_and_find_similar(client: AzureFaceClient, photo_server: str) 
     assert len(ranked) == 3 and ranked[0].persisted_face_id == kit
     assert ranked == sorted(ranked, key=lambda s: -s.confidence)
 
-    client.face_list_delete_face(face_list_id="wanted", persisted_face_id=rose)
-    client.face_list_delete(face_list_id="wanted")
+    client.delete_face(CollectionKind.FACE_LIST, collection_id="wanted", persisted_face_id=rose)
+    client.collection_delete(CollectionKind.FACE_LIST, collection_id="wanted")
     with pytest.raises(errors.FaceListNotFound):
-        client.face_list_get(face_list_id="wanted")
+        client.collection_get(CollectionKind.FACE_LIST, collection_id="wanted")
 
 
 def test_detect_verify_and_group(client: AzureFaceClient, photo_server: str) -> None:
@@ -199,17 +246,24 @@ def test_detect_verify_and_group(client: AzureFaceClient, photo_server: str) -> 
 
 
 def test_engine_errors_arrive_as_typed_exceptions(client: AzureFaceClient) -> None:
-    client.person_group_create(person_group_id="dup", name="Dup")
+    client.collection_create(CollectionKind.PERSON_GROUP, collection_id="dup", name="Dup")
     cases: list[tuple[type[errors.FaceApiError], Any]] = [
         (
             errors.PersonGroupExists,
-            lambda: client.person_group_create(person_group_id="dup", name="Again"),
+            lambda: client.collection_create(
+                CollectionKind.PERSON_GROUP, collection_id="dup", name="Again"
+            ),
         ),
-        (errors.PersonGroupNotFound, lambda: client.person_group_get(person_group_id="nope")),
+        (
+            errors.PersonGroupNotFound,
+            lambda: client.collection_get(CollectionKind.PERSON_GROUP, collection_id="nope"),
+        ),
         (
             errors.PersonNotFound,
-            lambda: client.person_group_person_get(
-                person_group_id="dup", person_id="00000000-0000-0000-0000-000000000000"
+            lambda: client.person_get(
+                CollectionKind.PERSON_GROUP,
+                collection_id="dup",
+                person_id="00000000-0000-0000-0000-000000000000",
             ),
         ),
         (errors.InvalidImageSize, lambda: client.detect_with_stream(image=b"x" * 100)),
@@ -246,13 +300,16 @@ def test_engine_errors_arrive_as_typed_exceptions(client: AzureFaceClient) -> No
 
 
 def test_a_photo_with_two_faces_needs_a_target(client: AzureFaceClient) -> None:
-    client.face_list_create(face_list_id="pick", name="Pick")
+    client.collection_create(CollectionKind.FACE_LIST, collection_id="pick", name="Pick")
     image = photo("multi/kit_harington_rose_leslie.jpg")
     with pytest.raises(errors.InvalidImage):
-        client.face_list_add_face_from_stream(face_list_id="pick", image=image)
+        client.add_face_from_stream(CollectionKind.FACE_LIST, collection_id="pick", image=image)
     with pytest.raises(errors.BadArgument):
-        client.face_list_add_face_from_stream(
-            face_list_id="pick", image=image, target_face=FaceRectangle(5000, 5000, 10, 10)
+        client.add_face_from_stream(
+            CollectionKind.FACE_LIST,
+            collection_id="pick",
+            image=image,
+            target_face=FaceRectangle(5000, 5000, 10, 10),
         )
 
 
@@ -261,10 +318,10 @@ def test_the_client_speaks_real_http_to_a_live_server(live_server: Any, local_te
     client = AzureFaceClient.for_endpoint(live_server.url, local_tenant.primary_key)
     faces = client.detect_with_stream(image=(DATA / "multi/two_people.jpg").read_bytes())
     assert len(faces) == 2
-    client.person_group_create(person_group_id="remote", name="Remote")
-    assert [g.id for g in client.person_group_list()] == ["remote"]
+    client.collection_create(CollectionKind.PERSON_GROUP, collection_id="remote", name="Remote")
+    assert [g.id for g in client.collection_list(CollectionKind.PERSON_GROUP)] == ["remote"]
     bad = AzureFaceClient.for_endpoint(live_server.url, "wrong-key")
     with pytest.raises(errors.Unauthorized) as caught:
-        bad.person_group_list()
+        bad.collection_list(CollectionKind.PERSON_GROUP)
     assert caught.value.status == 401
     assert "wrong-key" not in str(caught.value)

@@ -27,50 +27,70 @@ def wait_for_operation(client: AzureFaceClient, operation_id: str) -> OperationS
 
 
 def test_large_person_group_lifecycle(client: AzureFaceClient, photo_server: str) -> None:
-    client.large_person_group_create(
-        large_person_group_id="big", name="Big", recognition_model="recognition_04"
+    client.collection_create(
+        CollectionKind.LARGE_PERSON_GROUP,
+        collection_id="big",
+        name="Big",
+        recognition_model="recognition_04",
     )
-    group = client.large_person_group_get(
-        large_person_group_id="big", return_recognition_model=True
+    group = client.collection_get(
+        CollectionKind.LARGE_PERSON_GROUP, collection_id="big", return_recognition_model=True
     )
     assert (group.name, group.recognition_model) == ("Big", "recognition_04")
-    client.large_person_group_update(large_person_group_id="big", user_data="u")
-    assert [g.id for g in client.large_person_group_list()] == ["big"]
-    assert [g.id for g in client.iter_large_person_groups(page_size=1)] == ["big"]
+    client.collection_update(CollectionKind.LARGE_PERSON_GROUP, collection_id="big", user_data="u")
+    assert [g.id for g in client.collection_list(CollectionKind.LARGE_PERSON_GROUP)] == ["big"]
+    assert [
+        g.id for g in client.iter_collections(CollectionKind.LARGE_PERSON_GROUP, page_size=1)
+    ] == ["big"]
 
-    kit = client.large_person_group_person_create(large_person_group_id="big", name="kit")
-    rose = client.large_person_group_person_create(large_person_group_id="big", name="rose")
-    face = client.large_person_group_person_add_face_from_stream(
-        large_person_group_id="big", person_id=kit, image=photo("enroll/kit_harington/1.jpg")
+    kit = client.person_create(CollectionKind.LARGE_PERSON_GROUP, collection_id="big", name="kit")
+    rose = client.person_create(CollectionKind.LARGE_PERSON_GROUP, collection_id="big", name="rose")
+    face = client.person_add_face_from_stream(
+        CollectionKind.LARGE_PERSON_GROUP,
+        collection_id="big",
+        person_id=kit,
+        image=photo("enroll/kit_harington/1.jpg"),
     )
-    client.large_person_group_person_add_face_from_url(
-        large_person_group_id="big",
+    client.person_add_face_from_url(
+        CollectionKind.LARGE_PERSON_GROUP,
+        collection_id="big",
         person_id=rose,
         url=f"{photo_server}/enroll/rose_leslie/1.jpg",
     )
-    client.large_person_group_person_update_face(
-        large_person_group_id="big", person_id=kit, persisted_face_id=face, user_data="f"
+    client.person_update_face(
+        CollectionKind.LARGE_PERSON_GROUP,
+        collection_id="big",
+        person_id=kit,
+        persisted_face_id=face,
+        user_data="f",
     )
     assert (
-        client.large_person_group_person_get_face(
-            large_person_group_id="big", person_id=kit, persisted_face_id=face
+        client.person_get_face(
+            CollectionKind.LARGE_PERSON_GROUP,
+            collection_id="big",
+            person_id=kit,
+            persisted_face_id=face,
         ).user_data
         == "f"
     )
-    client.large_person_group_person_update(
-        large_person_group_id="big", person_id=kit, name="Kit Harington"
+    client.person_update(
+        CollectionKind.LARGE_PERSON_GROUP, collection_id="big", person_id=kit, name="Kit Harington"
     )
     assert (
-        client.large_person_group_person_get(large_person_group_id="big", person_id=kit).name
+        client.person_get(
+            CollectionKind.LARGE_PERSON_GROUP, collection_id="big", person_id=kit
+        ).name
         == "Kit Harington"
     )
     listed = [
         p.person_id
-        for p in client.large_person_group_person_list(large_person_group_id="big", top=1)
+        for p in client.person_list(CollectionKind.LARGE_PERSON_GROUP, collection_id="big", top=1)
     ]
     walked = [
         p.person_id
-        for p in client.iter_large_person_group_persons(large_person_group_id="big", page_size=1)
+        for p in client.iter_persons(
+            CollectionKind.LARGE_PERSON_GROUP, collection_id="big", page_size=1
+        )
     ]
     assert walked == sorted([kit, rose]) and listed == walked[:1]
 
@@ -80,9 +100,9 @@ def test_large_person_group_lifecycle(client: AzureFaceClient, photo_server: str
     assert probe.face_id
     with pytest.raises(errors.LargePersonGroupNotTrained):
         client.identify(face_ids=[probe.face_id], large_person_group_id="big")
-    client.large_person_group_train(large_person_group_id="big")
+    client.train(CollectionKind.LARGE_PERSON_GROUP, collection_id="big")
     status = wait_for_training(
-        lambda: client.large_person_group_get_training_status(large_person_group_id="big")
+        lambda: client.training_status(CollectionKind.LARGE_PERSON_GROUP, collection_id="big")
     )
     assert status.status == "succeeded" and status.last_successful_training is not None
     [result] = client.identify(face_ids=[probe.face_id], large_person_group_id="big")
@@ -91,42 +111,59 @@ def test_large_person_group_lifecycle(client: AzureFaceClient, photo_server: str
         face_id=probe.face_id, person_id=kit, large_person_group_id="big"
     ).is_identical
 
-    client.large_person_group_person_delete_face(
-        large_person_group_id="big", person_id=kit, persisted_face_id=face
+    client.person_delete_face(
+        CollectionKind.LARGE_PERSON_GROUP,
+        collection_id="big",
+        person_id=kit,
+        persisted_face_id=face,
     )
-    client.large_person_group_person_delete(large_person_group_id="big", person_id=rose)
+    client.person_delete(CollectionKind.LARGE_PERSON_GROUP, collection_id="big", person_id=rose)
     with pytest.raises(errors.PersonNotFound):
-        client.large_person_group_person_get(large_person_group_id="big", person_id=rose)
-    client.large_person_group_delete(large_person_group_id="big")
+        client.person_get(CollectionKind.LARGE_PERSON_GROUP, collection_id="big", person_id=rose)
+    client.collection_delete(CollectionKind.LARGE_PERSON_GROUP, collection_id="big")
     with pytest.raises(errors.LargePersonGroupNotFound):
-        client.large_person_group_get(large_person_group_id="big")
+        client.collection_get(CollectionKind.LARGE_PERSON_GROUP, collection_id="big")
 
 
 def test_large_face_list_lifecycle(client: AzureFaceClient, photo_server: str) -> None:
-    client.large_face_list_create(large_face_list_id="watch", name="Watch")
-    client.large_face_list_update(large_face_list_id="watch", name="Watchlist")
-    assert client.large_face_list_get(large_face_list_id="watch").name == "Watchlist"
-    assert [c.id for c in client.large_face_list_list()] == ["watch"]
-    assert [c.id for c in client.iter_large_face_lists(page_size=1)] == ["watch"]
-    kit = client.large_face_list_add_face_from_stream(
-        large_face_list_id="watch", image=photo("enroll/kit_harington/2.jpg"), user_data="k"
-    )
-    alex = client.large_face_list_add_face_from_url(
-        large_face_list_id="watch", url=f"{photo_server}/enroll/alex_lacamoire/1.jpg"
-    )
-    client.large_face_list_update_face(
-        large_face_list_id="watch", persisted_face_id=alex, user_data="a"
+    client.collection_create(CollectionKind.LARGE_FACE_LIST, collection_id="watch", name="Watch")
+    client.collection_update(
+        CollectionKind.LARGE_FACE_LIST, collection_id="watch", name="Watchlist"
     )
     assert (
-        client.large_face_list_get_face(
-            large_face_list_id="watch", persisted_face_id=alex
+        client.collection_get(CollectionKind.LARGE_FACE_LIST, collection_id="watch").name
+        == "Watchlist"
+    )
+    assert [c.id for c in client.collection_list(CollectionKind.LARGE_FACE_LIST)] == ["watch"]
+    assert [c.id for c in client.iter_collections(CollectionKind.LARGE_FACE_LIST, page_size=1)] == [
+        "watch"
+    ]
+    kit = client.add_face_from_stream(
+        CollectionKind.LARGE_FACE_LIST,
+        collection_id="watch",
+        image=photo("enroll/kit_harington/2.jpg"),
+        user_data="k",
+    )
+    alex = client.add_face_from_url(
+        CollectionKind.LARGE_FACE_LIST,
+        collection_id="watch",
+        url=f"{photo_server}/enroll/alex_lacamoire/1.jpg",
+    )
+    client.update_face(
+        CollectionKind.LARGE_FACE_LIST, collection_id="watch", persisted_face_id=alex, user_data="a"
+    )
+    assert (
+        client.get_face(
+            CollectionKind.LARGE_FACE_LIST, collection_id="watch", persisted_face_id=alex
         ).user_data
         == "a"
     )
-    page = client.large_face_list_list_faces(large_face_list_id="watch", top=1)
+    page = client.list_faces(CollectionKind.LARGE_FACE_LIST, collection_id="watch", top=1)
     walked = [
         f.persisted_face_id
-        for f in client.iter_large_face_list_faces(large_face_list_id="watch", page_size=1)
+        for f in client.iter_faces(
+            CollectionKind.LARGE_FACE_LIST, collection_id="watch", page_size=1
+        )
     ]
     assert walked == sorted([kit, alex]) and [f.persisted_face_id for f in page] == walked[:1]
 
@@ -134,34 +171,41 @@ def test_large_face_list_lifecycle(client: AzureFaceClient, photo_server: str) -
     assert probe.face_id
     with pytest.raises(errors.LargeFaceListNotTrained):
         client.find_similar(face_id=probe.face_id, large_face_list_id="watch")
-    client.large_face_list_train(large_face_list_id="watch")
+    client.train(CollectionKind.LARGE_FACE_LIST, collection_id="watch")
     status = wait_for_training(
-        lambda: client.large_face_list_get_training_status(large_face_list_id="watch")
+        lambda: client.training_status(CollectionKind.LARGE_FACE_LIST, collection_id="watch")
     )
     assert status.status == "succeeded"
     similar = client.find_similar(face_id=probe.face_id, large_face_list_id="watch")
     assert [s.persisted_face_id for s in similar] == [kit]
-    client.large_face_list_delete_face(large_face_list_id="watch", persisted_face_id=alex)
+    client.delete_face(
+        CollectionKind.LARGE_FACE_LIST, collection_id="watch", persisted_face_id=alex
+    )
     with pytest.raises(errors.PersistedFaceNotFound):
-        client.large_face_list_get_face(large_face_list_id="watch", persisted_face_id=alex)
-    client.large_face_list_delete(large_face_list_id="watch")
+        client.get_face(
+            CollectionKind.LARGE_FACE_LIST, collection_id="watch", persisted_face_id=alex
+        )
+    client.collection_delete(CollectionKind.LARGE_FACE_LIST, collection_id="watch")
     with pytest.raises(errors.LargeFaceListNotFound):
-        client.large_face_list_get(large_face_list_id="watch")
+        client.collection_get(CollectionKind.LARGE_FACE_LIST, collection_id="watch")
 
 
 def test_snapshot_take_poll_apply_and_manage(client: AzureFaceClient, local_tenant: Tenant) -> None:
     account = account_for_key(local_tenant.primary_key)
     assert account is not None
     subscription = str(account.pk)
-    client.person_group_create(person_group_id="src", name="Source")
-    person = client.person_group_person_create(person_group_id="src", name="alex")
-    client.person_group_person_add_face_from_stream(
-        person_group_id="src", person_id=person, image=photo("enroll/alex_lacamoire/1.jpg")
+    client.collection_create(CollectionKind.PERSON_GROUP, collection_id="src", name="Source")
+    person = client.person_create(CollectionKind.PERSON_GROUP, collection_id="src", name="alex")
+    client.person_add_face_from_stream(
+        CollectionKind.PERSON_GROUP,
+        collection_id="src",
+        person_id=person,
+        image=photo("enroll/alex_lacamoire/1.jpg"),
     )
-    client.person_group_train(person_group_id="src")
+    client.train(CollectionKind.PERSON_GROUP, collection_id="src")
     assert (
         wait_for_training(
-            lambda: client.person_group_get_training_status(person_group_id="src")
+            lambda: client.training_status(CollectionKind.PERSON_GROUP, collection_id="src")
         ).status
         == "succeeded"
     )
@@ -190,7 +234,7 @@ def test_snapshot_take_poll_apply_and_manage(client: AzureFaceClient, local_tena
     [probe] = client.detect_with_stream(image=photo("probe/alex_lacamoire.jpg"))
     assert probe.face_id
     [result] = client.identify(face_ids=[probe.face_id], person_group_id="copy")
-    [copied] = client.person_group_person_list(person_group_id="copy")
+    [copied] = client.person_list(CollectionKind.PERSON_GROUP, collection_id="copy")
     assert result.candidates and result.candidates[0].person_id == copied.person_id
     with pytest.raises(errors.PersonGroupExists):
         wait_for_operation(client, client.snapshot_apply(snapshot_id=snapshot_id, object_id="copy"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.engine.accounts import account_create
 from faceadmin.faceapi.services import client_for, tenant_check_connection
 from faceadmin.tenants.models import AuditEvent, Provider, Tenant
@@ -29,7 +30,7 @@ def test_a_refused_primary_key_fails_over_to_the_secondary() -> None:
     assert event.outcome == "401"
     assert "revoked-or-wrong-key" not in event.reason and good_key not in event.reason
     # Later calls keep using the secondary key without another failover event.
-    client_for(tenant).person_group_list()
+    client_for(tenant).collection_list(CollectionKind.PERSON_GROUP)
     assert AuditEvent.objects.filter(tenant=tenant, action="key.failover").count() == 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from faceadmin.clients.types import CollectionKind
 from faceadmin.jobs.registry import job_kind
 from faceadmin.jobs.runner import JobContext
 
@@ -46,7 +47,6 @@ def enroll_photos(ctx: JobContext) -> dict[str, Any]:
     A step is recorded "pending" before the face is added (with the step key as the face's
     userData) and "done" after: a worker killed between the two leaves a pending step, which
     the retry settles by asking the provider instead of adding the face again."""
-    from faceadmin.clients.types import CollectionKind
     from faceadmin.faceapi.services import client_for, person_add_face
     from tests.conftest import DATA
 
@@ -63,12 +63,17 @@ def enroll_photos(ctx: JobContext) -> dict[str, Any]:
             continue
         ctx.check_control()
         if step is not None:  # pending: did the add reach the provider before the kill?
-            enrolled = client.person_group_person_get(person_group_id=group, person_id=person)
+            enrolled = client.person_get(
+                CollectionKind.PERSON_GROUP, collection_id=group, person_id=person
+            )
             found = [
                 face_id
                 for face_id in enrolled.persisted_face_ids
-                if client.person_group_person_get_face(
-                    person_group_id=group, person_id=person, persisted_face_id=face_id
+                if client.person_get_face(
+                    CollectionKind.PERSON_GROUP,
+                    collection_id=group,
+                    person_id=person,
+                    persisted_face_id=face_id,
                 ).user_data
                 == key
             ]

@@ -83,10 +83,13 @@ def test_a_worker_killed_mid_job_leaves_a_failed_job_whose_retry_enrolls_each_ph
     assert job.done == len(ONE_FACE)
     # Every photo enrolled exactly once, across the killed attempt and the retry.
     client = services.client_for(local_tenant)
-    faces = client.person_group_person_get(person_group_id="team", person_id=person)
+    faces = client.person_get(CollectionKind.PERSON_GROUP, collection_id="team", person_id=person)
     tags = sorted(
-        client.person_group_person_get_face(
-            person_group_id="team", person_id=person, persisted_face_id=face_id
+        client.person_get_face(
+            CollectionKind.PERSON_GROUP,
+            collection_id="team",
+            person_id=person,
+            persisted_face_id=face_id,
         ).user_data
         or ""
         for face_id in faces.persisted_face_ids

@@ -9,7 +9,7 @@ import pytest
 
 from faceadmin.clients.types import CollectionKind, Person
 from faceadmin.faceapi import services
-from faceadmin.faceapi.collections import photo_enroll
+from faceadmin.faceapi.enroll import photo_enroll
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.faceapi.snapshot_images import _Listing, _match
 from faceadmin.faceapi.snapshots import snapshot_apply, snapshot_take, tenant_subscription_id

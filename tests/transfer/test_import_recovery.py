@@ -133,8 +133,9 @@ def test_faces_of_a_person_that_existed_before_the_import_are_never_deleted(
         tenant=local_tenant, user=operator, kind=LPG, group_id="staff", name="Veteran"
     )
     client = services.client_for(local_tenant)
-    outside = client.large_person_group_person_add_face_from_stream(
-        large_person_group_id="staff",
+    outside = client.person_add_face_from_stream(
+        CollectionKind.LARGE_PERSON_GROUP,
+        collection_id="staff",
         person_id=veteran,
         image=variant(f"enroll/{PEOPLE[1]}/2.jpg", 99),
     )

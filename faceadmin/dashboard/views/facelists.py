@@ -27,12 +27,12 @@ from faceadmin.dashboard.views.collection_support import (
     face_list_kind_or_404,
 )
 from faceadmin.dashboard.views.faces import outcome_view
-from faceadmin.faceapi.collections import PhotoOutcome, pending_photos
 from faceadmin.faceapi.duplicates import (
     duplicate_scan_is_stale,
     duplicate_scan_latest,
     duplicate_scan_start,
 )
+from faceadmin.faceapi.enroll import PhotoOutcome, pending_photos
 from faceadmin.faceapi.errors import FaceApiError
 from faceadmin.faceapi.models import DuplicateScan
 from faceadmin.faceapi.services import face_images, face_list_faces, face_list_page

@@ -30,7 +30,7 @@ from faceadmin.dashboard.views.collection_support import (
     person_kind_or_404,
     person_url,
 )
-from faceadmin.faceapi.collections import (
+from faceadmin.faceapi.enroll import (
     PhotoOutcome,
     pending_photo_discard,
     pending_photo_enroll,

@@ -26,7 +26,7 @@ from faceadmin.dashboard.views.collection_support import (
     render_form,
 )
 from faceadmin.dashboard.views.faces import outcome_view
-from faceadmin.faceapi.collections import PhotoOutcome, pending_photos
+from faceadmin.faceapi.enroll import PhotoOutcome, pending_photos
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.faceapi.services import (

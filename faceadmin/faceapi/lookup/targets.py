@@ -33,13 +33,7 @@ def list_collections(client: AzureFaceClient, kind: CollectionKind) -> list[Coll
     """Every collection of a kind, with its recognition model; [] where the provider has
     no such kind (the embedded engine answers 404 for large kinds before its part 2)."""
     try:
-        if kind is CollectionKind.PERSON_GROUP:
-            return list(client.iter_person_groups(return_recognition_model=True))
-        if kind is CollectionKind.LARGE_PERSON_GROUP:
-            return list(client.iter_large_person_groups(return_recognition_model=True))
-        if kind is CollectionKind.FACE_LIST:
-            return client.face_list_list(return_recognition_model=True)
-        return list(client.iter_large_face_lists(return_recognition_model=True))
+        return list(client.iter_collections(kind, return_recognition_model=True))
     except NotFoundError:
         return []
 
@@ -57,24 +51,12 @@ def collection_options(*, tenant: Tenant, kinds: Sequence[CollectionKind]) -> li
 
 
 def get_collection(client: AzureFaceClient, ref: GroupRef) -> Collection:
-    if ref.kind is CollectionKind.PERSON_GROUP:
-        return client.person_group_get(person_group_id=ref.id, return_recognition_model=True)
-    if ref.kind is CollectionKind.LARGE_PERSON_GROUP:
-        return client.large_person_group_get(
-            large_person_group_id=ref.id, return_recognition_model=True
-        )
-    if ref.kind is CollectionKind.FACE_LIST:
-        return client.face_list_get(face_list_id=ref.id, return_recognition_model=True)
-    return client.large_face_list_get(large_face_list_id=ref.id, return_recognition_model=True)
+    return client.collection_get(ref.kind, collection_id=ref.id, return_recognition_model=True)
 
 
 def get_person(client: AzureFaceClient, ref: GroupRef, person_id: str) -> Person | None:
     try:
-        if ref.kind is CollectionKind.LARGE_PERSON_GROUP:
-            return client.large_person_group_person_get(
-                large_person_group_id=ref.id, person_id=person_id
-            )
-        return client.person_group_person_get(person_group_id=ref.id, person_id=person_id)
+        return client.person_get(ref.kind, collection_id=ref.id, person_id=person_id)
     except NotFoundError:
         return None
 
@@ -106,12 +88,12 @@ def person_options(*, tenant: Tenant, per_group: int = 500) -> list[tuple[Collec
     for collection in collection_options(tenant=tenant, kinds=PERSON_KINDS):
         try:
             if collection.kind is CollectionKind.LARGE_PERSON_GROUP:
-                persons = client.large_person_group_person_list(
-                    large_person_group_id=collection.id, top=per_group
+                persons = client.person_list(
+                    CollectionKind.LARGE_PERSON_GROUP, collection_id=collection.id, top=per_group
                 )
             else:
-                persons = client.person_group_person_list(
-                    person_group_id=collection.id, top=per_group
+                persons = client.person_list(
+                    CollectionKind.PERSON_GROUP, collection_id=collection.id, top=per_group
                 )
         except NotFoundError:
             continue
