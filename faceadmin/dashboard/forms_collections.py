@@ -8,7 +8,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 
-from faceadmin.faceapi.collections import USER_DATA_LIMITS, user_data_problem
+from faceadmin.faceapi.common import USER_DATA_LIMITS, user_data_problem
 from faceadmin.faceapi.duplicates import DEFAULT_THRESHOLD
 from faceadmin.faceapi.kinds import (
     DEFAULT_RECOGNITION_MODEL,

@@ -49,7 +49,8 @@ from faceadmin.faceapi.calibration_stats import (
     pairs_needed,
     recommended_threshold,
 )
-from faceadmin.faceapi.collections import _client, collection_get
+from faceadmin.faceapi.collections import collection_get
+from faceadmin.faceapi.common import _client
 from faceadmin.faceapi.kinds import DETECTION_MODEL, PERSON_KINDS
 from faceadmin.faceapi.models import FaceImage
 from faceadmin.jobs.registry import job_kind

@@ -1,4 +1,9 @@
-"""Services and selectors for the four collection kinds, their persons, faces and training.
+"""Services and selectors for the four collection kinds, their persons and faces.
+
+Size: over 600 lines because the collection, person and face services share their audit and
+face-store bookkeeping (`_add_face`, `_delete_face`), which persons and face lists both call;
+training lives in `training.py`, uploaded-photo enrolment in `enroll.py`, plumbing in
+`common.py`.
 
 Everything goes through the tenant's `AzureFaceClient`: the dashboard never knows whether the
 tenant is Azure or the embedded engine. Writes leave an audit event (failed ones too, with the
@@ -11,28 +16,31 @@ the extra one only to know whether a next page exists.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from faceadmin.clients.errors import FaceApiError, NotFoundError, NotTrainedError
+from faceadmin.clients.azure import AzureFaceClient
+from faceadmin.clients.errors import FaceApiError, NotFoundError
 from faceadmin.clients.types import (
     Collection,
     CollectionKind,
     FaceRectangle,
     PersistedFace,
     Person,
-    TrainingStatus,
 )
 from faceadmin.faceapi import imagestore
 from faceadmin.faceapi.catalog import catalog_forget, catalog_note_face, catalog_note_person
-from faceadmin.faceapi.connection import client_for
+from faceadmin.faceapi.common import (
+    Page,
+    _audited,
+    _client,
+    _mark_changed,
+    _page,
+    user_data_or_none,
+)
 from faceadmin.faceapi.kinds import (
     DEFAULT_RECOGNITION_MODEL,
     DETECTION_MODEL,
@@ -45,100 +53,11 @@ from faceadmin.faceapi.models import (
     CollectionChange,
     DuplicateScan,
     PendingPhoto,
-    TrainingRun,
 )
-from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
 
 if TYPE_CHECKING:
-    from faceadmin.clients.azure import AzureFaceClient
-
-
-# --- plumbing ------------------------------------------------------------------------------
-
-
-def _client(tenant: Tenant) -> AzureFaceClient:
-    return client_for(tenant)
-
-
-class _Audit:
-    target_id: str
-    reason: str
-
-    def __init__(self, target_id: str, reason: str) -> None:
-        self.target_id, self.reason = target_id, reason
-
-
-@contextmanager
-def _audited(
-    *, action: str, tenant: Tenant, user: Any, target_kind: str, target_id: str, reason: str = ""
-) -> Iterator[_Audit]:
-    """Record the outcome of a write: ok, or the provider's error code (then re-raise)."""
-    note = _Audit(target_id, reason)
-    try:
-        yield note
-    except FaceApiError as exc:
-        audit_record(
-            action=action,
-            tenant=tenant,
-            user=user,
-            target_kind=target_kind,
-            target_id=note.target_id,
-            outcome=exc.code,
-            reason=f"{note.reason} {exc.message}".strip(),
-        )
-        raise
-    audit_record(
-        action=action,
-        tenant=tenant,
-        user=user,
-        target_kind=target_kind,
-        target_id=note.target_id,
-        reason=note.reason,
-    )
-
-
-def _mark_changed(
-    *, tenant: Tenant, kind: CollectionKind, collection_id: str, action: str, person_id: str = ""
-) -> None:
-    if person_id:
-        catalog_note_person(
-            tenant=tenant, kind=kind, collection_id=collection_id, person_id=person_id
-        )
-    if kind not in TRAINABLE_KINDS:
-        return
-    CollectionChange.objects.update_or_create(
-        tenant=tenant,
-        kind=kind.value,
-        collection_id=collection_id,
-        defaults={"changed_at": timezone.now(), "action": action},
-    )
-
-
-@dataclass(frozen=True)
-class Page[T]:
-    """One page of a start/top listing. `next_start` is None on the last page."""
-
-    items: list[T]
-    start: str | None
-    top: int
-    next_start: str | None
-
-    @property
-    def has_next(self) -> bool:
-        return self.next_start is not None
-
-
-def _page[T](items: list[T], start: str | None, top: int, key: Callable[[T], str]) -> Page[T]:
-    # Asked for top + 1: the extra item only says that a next page exists.
-    shown = items[:top]
-    next_start = key(shown[-1]) if len(items) > top and shown else None
-    return Page(shown, start, top, next_start)
-
-
-def user_data_or_none(text: str | None) -> str | None:
-    """Empty userData is sent as absent."""
-    return text if text else None
+    pass
 
 
 # --- collections ---------------------------------------------------------------------------
@@ -503,6 +422,37 @@ def photo_detect(*, tenant: Tenant, image: bytes) -> list[FaceRectangle]:
     return [face.rectangle for face in faces]
 
 
+def _send_face(
+    client: AzureFaceClient,
+    kind: CollectionKind,
+    collection_id: str,
+    person_id: str,
+    image: bytes,
+    user_data: str | None,
+    target_face: FaceRectangle | None,
+) -> str:
+    """One add-face call: to the person when there is one, else to the face list."""
+    sent = user_data_or_none(user_data)
+    if person_id:
+        return client.person_add_face_from_stream(
+            kind,
+            collection_id=collection_id,
+            person_id=person_id,
+            image=image,
+            user_data=sent,
+            target_face=target_face,
+            detection_model=DETECTION_MODEL,
+        )
+    return client.add_face_from_stream(
+        kind,
+        collection_id=collection_id,
+        image=image,
+        user_data=sent,
+        target_face=target_face,
+        detection_model=DETECTION_MODEL,
+    )
+
+
 def _add_face(
     *,
     tenant: Tenant,
@@ -528,26 +478,9 @@ def _add_face(
             found = photo_detect(tenant=tenant, image=image)
             if len(found) == 1:
                 target_face = found[0]
-        client, sent_data = _client(tenant), user_data_or_none(user_data)
-        if person_id:
-            persisted_face_id = client.person_add_face_from_stream(
-                kind,
-                collection_id=collection_id,
-                person_id=person_id,
-                image=image,
-                user_data=sent_data,
-                target_face=target_face,
-                detection_model=DETECTION_MODEL,
-            )
-        else:
-            persisted_face_id = client.add_face_from_stream(
-                kind,
-                collection_id=collection_id,
-                image=image,
-                user_data=sent_data,
-                target_face=target_face,
-                detection_model=DETECTION_MODEL,
-            )
+        persisted_face_id = _send_face(
+            _client(tenant), kind, collection_id, person_id, image, user_data, target_face
+        )
         note.target_id = persisted_face_id
     imagestore.face_image_save(
         tenant=tenant,
@@ -703,142 +636,3 @@ def face_list_faces(
         yield from client.collection_get(kind, collection_id=list_id).persisted_faces or ()
     else:
         yield from client.iter_faces(kind, collection_id=list_id)
-
-
-# --- training ------------------------------------------------------------------------------
-
-
-def collection_train(
-    *, tenant: Tenant, user: Any, kind: CollectionKind, collection_id: str
-) -> None:
-    """Queue training; the provider answers at once and trains in the background."""
-    with _audited(
-        action="collection.train",
-        tenant=tenant,
-        user=user,
-        target_kind=kind.value,
-        target_id=collection_id,
-    ):
-        _client(tenant).train(kind, collection_id=collection_id)
-
-
-def training_status(
-    *, tenant: Tenant, kind: CollectionKind, collection_id: str
-) -> TrainingStatus | None:
-    """The provider's training status; None when never trained (and for face lists, which
-    need no training)."""
-    if kind not in TRAINABLE_KINDS:
-        return None
-    try:
-        status = _client(tenant).training_status(kind, collection_id=collection_id)
-    except NotTrainedError:
-        return None
-    _remember_training(tenant=tenant, kind=kind, collection_id=collection_id, status=status)
-    return status
-
-
-def _remember_training(
-    *, tenant: Tenant, kind: CollectionKind, collection_id: str, status: TrainingStatus
-) -> None:
-    """Keep each finished training faceadmin sees (the provider only tells of the last one),
-    for the overview's training durations. One INSERT that ignores a run already kept."""
-    if not status.is_finished or status.last_action is None:
-        return
-    seconds = max((status.last_action - status.created).total_seconds(), 0.0)
-    TrainingRun.objects.bulk_create(
-        [
-            TrainingRun(
-                tenant=tenant,
-                kind=kind.value,
-                collection_id=collection_id,
-                status=status.status,
-                started_at=status.created,
-                finished_at=status.last_action,
-                seconds=seconds,
-            )
-        ],
-        ignore_conflicts=True,
-    )
-
-
-@dataclass(frozen=True)
-class TrainingState:
-    """What the training panel shows."""
-
-    status: TrainingStatus | None
-    changed_at: datetime | None
-    now: datetime
-
-    @property
-    def running(self) -> bool:
-        return self.status is not None and not self.status.is_finished
-
-    @property
-    def duration(self) -> timedelta | None:
-        """From queueing to the last action (or until now while it runs)."""
-        if self.status is None:
-            return None
-        end = self.now if self.running else self.status.last_action
-        if end is None:
-            return None
-        return max(end - self.status.created, timedelta(0))
-
-    @property
-    def duration_text(self) -> str:
-        duration = self.duration
-        if duration is None:
-            return ""
-        seconds = duration.total_seconds()
-        if seconds < 10:
-            return f"{seconds:.1f} s"
-        minutes, secs = divmod(round(seconds), 60)
-        return f"{minutes} min {secs} s" if minutes else f"{secs} s"
-
-    @property
-    def last_successful(self) -> datetime | None:
-        if self.status is None:
-            return None
-        if self.status.last_successful_training is not None:
-            return self.status.last_successful_training
-        # Azure's v1.0 answer may omit it; a succeeded status is itself the last success.
-        return self.status.last_action if self.status.status == "succeeded" else None
-
-    @property
-    def needs_training(self) -> bool:
-        """Persons or faces changed through faceadmin after the data the last (or running)
-        training read. Changes made elsewhere are not known here."""
-        if self.changed_at is None:
-            return False
-        if self.status is None:
-            return True
-        # Training reads the collection when it starts (`created`); a failed run leaves the
-        # last successful one in force.
-        failed = self.status.status == "failed"
-        reference = self.last_successful if failed else self.status.created
-        return reference is None or self.changed_at > reference
-
-
-def training_state(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> TrainingState:
-    status = training_status(tenant=tenant, kind=kind, collection_id=collection_id)
-    marker = CollectionChange.objects.filter(
-        tenant=tenant, kind=kind.value, collection_id=collection_id
-    ).first()
-    return TrainingState(status, marker.changed_at if marker else None, timezone.now())
-
-
-# --- userData ------------------------------------------------------------------------------
-
-USER_DATA_LIMITS = {"collection": 16 * 1024, "person": 16 * 1024, "face": 1024}
-
-
-def user_data_problem(text: str, *, limit: int) -> str | None:
-    """Why this userData is refused (empty or JSON, at most `limit` bytes), or None."""
-    if not text:
-        return None
-    if len(text.encode("utf-8")) > limit:
-        return f"userData is {len(text.encode('utf-8')):,} bytes; the limit is {limit:,} bytes."
-    try:
-        json.loads(text)
-    except ValueError as exc:
-        return f"userData must be valid JSON (or empty): {exc}."
-    return None

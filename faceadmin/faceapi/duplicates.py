@@ -34,7 +34,8 @@ from faceadmin.clients.errors import (
 )
 from faceadmin.clients.types import CollectionKind, FaceRectangle
 from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.collections import _client, collection_get, face_list_faces
+from faceadmin.faceapi.collections import collection_get, face_list_faces
+from faceadmin.faceapi.common import _client
 from faceadmin.faceapi.kinds import DETECTION_MODEL, KIND_SLUGS
 from faceadmin.faceapi.models import DuplicateScan, ScanStatus
 from faceadmin.jobs.models import FINISHED_STATUSES, Job

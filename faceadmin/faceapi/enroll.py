@@ -16,15 +16,13 @@ from django.core.exceptions import ValidationError
 from faceadmin.clients.errors import FaceApiError
 from faceadmin.clients.types import (
     CollectionKind,
+    DetectedFace,
     FaceRectangle,
     PersistedFace,
 )
 from faceadmin.faceapi import imagestore, lookup
-from faceadmin.faceapi.collections import (
-    _add_face,
-    _client,
-    training_status,
-)
+from faceadmin.faceapi.collections import _add_face
+from faceadmin.faceapi.common import _client
 from faceadmin.faceapi.kinds import (
     DETECTION_MODEL,
     PERSON_KINDS,
@@ -32,6 +30,7 @@ from faceadmin.faceapi.kinds import (
 from faceadmin.faceapi.models import (
     PendingPhoto,
 )
+from faceadmin.faceapi.training import training_status
 from faceadmin.tenants.models import Tenant
 
 # --- enrolling uploaded photos ---------------------------------------------------------------
@@ -70,13 +69,7 @@ def photo_enroll(
     `person_id` is empty for face lists. Provider errors come back in the outcome (one bad
     photo must not stop an upload of twenty)."""
     try:
-        detected = _client(tenant).detect_with_stream(
-            image=image,
-            return_face_id=False,
-            detection_model=DETECTION_MODEL,
-            recognition_model=QUALITY_RECOGNITION_MODEL,
-            return_face_attributes=["qualityForRecognition"],
-        )
+        detected = _detect_rated(tenant, image)
         found = [face.rectangle for face in detected]
         if not found:
             return PhotoOutcome(filename, "failed", message="No face was found in this photo.")
@@ -92,17 +85,10 @@ def photo_enroll(
             )
         if len(found) > 1 or warning:
             pending = imagestore.pending_photo_save(
-                tenant=tenant,
-                user=user,
-                kind=kind,
-                collection_id=collection_id,
-                person_id=person_id,
-                image=image,
-                filename=filename,
-                user_data=user_data,
-                faces=found,
-                warning=warning,
-            )
+                tenant=tenant, user=user, kind=kind, collection_id=collection_id,
+                person_id=person_id, image=image, filename=filename, user_data=user_data,
+                faces=found, warning=warning,
+            )  # fmt: skip
             return PhotoOutcome(filename, "pick", pending=pending, message=warning)
         face = _add_face(
             tenant=tenant,
@@ -124,6 +110,19 @@ def photo_enroll(
 
 # recognition_04 rates qualityForRecognition; the rating does not depend on the group's model.
 QUALITY_RECOGNITION_MODEL = "recognition_04"
+
+
+def _detect_rated(tenant: Tenant, image: bytes) -> list[DetectedFace]:
+    """The photo's faces, each with its quality for recognition."""
+    return _client(tenant).detect_with_stream(
+        image=image,
+        return_face_id=False,
+        detection_model=DETECTION_MODEL,
+        recognition_model=QUALITY_RECOGNITION_MODEL,
+        return_face_attributes=["qualityForRecognition"],
+    )
+
+
 # A face at least this likely to be another person of the group is not enrolled unasked.
 LOOKS_LIKE_CONFIDENCE = 0.5
 
@@ -139,7 +138,7 @@ def _enroll_warning(
 ) -> str:
     """Why the only face of a photo should be confirmed before it is enrolled; "" if not."""
     warnings = []
-    if quality == "low":
+    if (quality or "").lower() == "low":
         warnings.append(
             "Its quality for recognition is low (blurred, dark, turned away or small): "
             "it will match poorly."

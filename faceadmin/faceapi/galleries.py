@@ -19,7 +19,7 @@ from faceadmin.clients.embedded import EMBEDDED_ORIGIN
 from faceadmin.clients.findface import DEFAULT_GALLERY, META_MAX_BYTES
 from faceadmin.clients.findface_types import BBox, Face
 from faceadmin.clients.types import FaceRectangle
-from faceadmin.faceapi.collections import _audited
+from faceadmin.faceapi.common import _audited
 from faceadmin.faceapi.connection import findface_client_for as _client
 from faceadmin.tenants.models import Tenant
 

@@ -38,7 +38,7 @@ from faceadmin.clients.findface import DEFAULT_GALLERY, FindFaceClient
 from faceadmin.clients.transport import Response
 from faceadmin.clients.types import Collection, CollectionKind, FaceRectangle
 from faceadmin.faceapi import imagestore
-from faceadmin.faceapi.collections import _mark_changed, training_status
+from faceadmin.faceapi.common import _mark_changed
 from faceadmin.faceapi.connection import client_for, findface_client_for
 from faceadmin.faceapi.kinds import KIND_LABELS, TRAINABLE_KINDS
 from faceadmin.faceapi.lookup import (
@@ -54,6 +54,7 @@ from faceadmin.faceapi.lookup import (
     photo_identify,
 )
 from faceadmin.faceapi.models import FaceImage, PendingPhoto
+from faceadmin.faceapi.training import training_status
 from faceadmin.jobs.registry import job_kind
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import AuditEvent, Provider, Tenant

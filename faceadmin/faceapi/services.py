@@ -16,7 +16,6 @@ from faceadmin.faceapi.collections import (
     collection_list,
     collection_page,
     collection_summaries,
-    collection_train,
     collection_update,
     face_list_add_face,
     face_list_delete_face,
@@ -31,8 +30,6 @@ from faceadmin.faceapi.collections import (
     person_page,
     person_update,
     photo_detect,
-    training_state,
-    training_status,
 )
 from faceadmin.faceapi.connection import (
     ConnectionCheck,
@@ -42,6 +39,7 @@ from faceadmin.faceapi.connection import (
 )
 from faceadmin.faceapi.errors import ApiErrorView
 from faceadmin.faceapi.imagestore import face_images, person_face_images
+from faceadmin.faceapi.training import collection_train, training_state, training_status
 
 __all__ = [
     "ApiErrorView",

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from faceadmin.clients.errors import FaceApiError, NotFoundError
 from faceadmin.clients.types import CollectionKind, Snapshot
-from faceadmin.faceapi.collections import _audited, user_data_or_none
+from faceadmin.faceapi.common import _audited, user_data_or_none
 from faceadmin.faceapi.models import OperationKind, OperationState, SnapshotOperation
 from faceadmin.faceapi.snapshot_images import snapshot_images_follow
 from faceadmin.jobs.services import User, job_create

@@ -150,7 +150,7 @@ def test_the_needs_training_rule_compares_with_the_data_the_training_read() -> N
     from datetime import UTC, datetime, timedelta
 
     from faceadmin.clients.types import TrainingStatus
-    from faceadmin.faceapi.collections import TrainingState
+    from faceadmin.faceapi.training import TrainingState
 
     t0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     second = timedelta(seconds=1)
@@ -179,7 +179,7 @@ def test_the_needs_training_rule_compares_with_the_data_the_training_read() -> N
     ],
 )
 def test_user_data_is_empty_or_json_within_its_limit(text: str, problem: str | None) -> None:
-    from faceadmin.faceapi.collections import user_data_problem
+    from faceadmin.faceapi.common import user_data_problem
 
     found = user_data_problem(text, limit=1024)
     assert (found is None) if problem is None else (problem in (found or ""))

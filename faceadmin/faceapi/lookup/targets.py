@@ -8,9 +8,10 @@ from typing import Final
 from faceadmin.clients.azure import AzureFaceClient
 from faceadmin.clients.errors import NotFoundError
 from faceadmin.clients.types import Collection, CollectionKind, Person
-from faceadmin.faceapi.collections import collection_list, training_status
+from faceadmin.faceapi.collections import collection_list
 from faceadmin.faceapi.connection import client_for
 from faceadmin.faceapi.lookup.results import GroupRef
+from faceadmin.faceapi.training import training_status
 from faceadmin.tenants.models import Tenant
 
 __all__ = [

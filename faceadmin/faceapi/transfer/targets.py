@@ -20,8 +20,10 @@ from faceadmin.clients.errors import FaceApiError, RateLimited
 from faceadmin.clients.types import CollectionKind, FaceRectangle
 from faceadmin.faceapi import collections as colls
 from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.common import _client
 from faceadmin.faceapi.kinds import KIND_BY_SLUG
 from faceadmin.faceapi.models import FaceImage
+from faceadmin.faceapi.training import training_status
 from faceadmin.faceapi.transfer import ratelimit
 from faceadmin.tenants.models import Tenant
 
@@ -201,13 +203,13 @@ class CollectionTarget(Target):
     def is_trained(self) -> bool:
         if self.kind not in colls.PERSON_KINDS:
             return False
-        status = colls.training_status(
+        status = training_status(
             tenant=self.tenant, kind=self.kind, collection_id=self.collection_id
         )
         return status is not None and status.status == "succeeded"
 
     def detect(self, image: bytes, *, want_ids: bool = False) -> DetectedPhoto:
-        client = colls._client(self.tenant)
+        client = _client(self.tenant)
         faces = client.detect_with_stream(
             image=image,
             return_face_id=want_ids,
@@ -222,7 +224,7 @@ class CollectionTarget(Target):
     def identify(self, face_ids: list[str], threshold: float) -> dict[str, tuple[str, float]]:
         if not face_ids:
             return {}
-        client = colls._client(self.tenant)
+        client = _client(self.tenant)
         if self.kind == CollectionKind.PERSON_GROUP:
             results = client.identify(
                 face_ids=face_ids,
