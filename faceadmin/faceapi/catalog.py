@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet, Window
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -38,14 +38,37 @@ _BATCH = 2000
 @dataclass(frozen=True)
 class CatalogPage:
     items: list[CatalogPerson]
-    total: int  # persons that match, on every page
+    total: int  # persons that match, on every page (at least this many when `capped`)
     offset: int
     limit: int
     synced_at: datetime | None  # None: never synced
+    capped: bool = False  # more than `total` match: counting them all would cost more
 
     @property
     def has_next(self) -> bool:
-        return self.offset + self.limit < self.total
+        return self.capped or self.offset + self.limit < self.total
+
+
+@dataclass(frozen=True)
+class CatalogFacePage:
+    items: list[CatalogFace]
+    total: int  # faces that match (at least this many when `capped`)
+    offset: int
+    limit: int
+    synced_at: datetime | None  # None: never synced
+    capped: bool = False
+
+    @property
+    def has_next(self) -> bool:
+        return self.capped or self.offset + self.limit < self.total
+
+
+# A page with no query is read by walking an index in order and stopping after it; its total
+# is counted up to here ("more than 10,000"): counting 100,000 rows would cost more than the
+# page. A search with a query counts every match in the query that reads the page.
+COUNT_CAP = 10_000
+# Shorter queries cannot use PostgreSQL's trigram index: they match too much to be worth it.
+_TRIGRAM = 3
 
 
 # How much of userData is searched (the rest is kept, shown, but not searched).
@@ -200,18 +223,56 @@ def catalog_search_faces(
     query: str = "",
     offset: int = 0,
     limit: int = 100,
-) -> tuple[list[CatalogFace], int, datetime | None]:
+) -> CatalogFacePage:
     """Selector: faces whose userData or id contains `query` (any case), by id; one page,
-    the number that match, and the last sync (None: never)."""
+    how many match and the last sync (None: never)."""
     where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}
     sync = CatalogSync.objects.filter(**where).first()
     rows = CatalogFace.objects.filter(**where)
     text = query.strip().lower()
     if text:
         rows = rows.filter(search_text__contains=text)
-    items = list(rows.order_by("persisted_face_id")[offset : offset + limit])
-    total = len(items) if offset == 0 and len(items) < limit else rows.count()
-    return items, total, sync.synced_at if sync else None
+    ids, total, capped = _page_ids(rows, ("persisted_face_id",), text, offset, limit)
+    by_id = CatalogFace.objects.in_bulk(ids)
+    return CatalogFacePage(
+        items=[by_id[i] for i in ids if i in by_id],
+        total=total,
+        offset=offset,
+        limit=limit,
+        synced_at=sync.synced_at if sync else None,
+        capped=capped,
+    )
+
+
+def _page_ids(
+    rows: QuerySet[Any], order: tuple[Any, ...], text: str, offset: int, limit: int
+) -> tuple[list[int], int, bool]:
+    """The ids of one page of `rows`, how many rows match, and whether that is capped.
+
+    With a query, the matches are read anyway (a substring search has no order to walk), so
+    one statement reads the page and counts: on PostgreSQL (trigram indexes) every match is
+    counted alongside the page (COUNT(*) OVER ()); elsewhere, or for a query too short for a
+    trigram, the sorted ids are read up to COUNT_CAP (or just past the page) and sliced, since
+    a second pass to count would read the whole index again. With no query the page walks an
+    index in order and stops; the count stops at COUNT_CAP (or just past the page)."""
+    cap = max(COUNT_CAP, offset + limit)
+    if text and len(text) >= _TRIGRAM and connection.vendor == "postgresql":
+        counted = list(
+            rows.annotate(matches=Window(Count("id")))
+            .order_by(*order)
+            .values_list("id", "matches")[offset : offset + limit]
+        )
+        if counted:
+            return [i for i, _ in counted], counted[0][1], False
+        return [], rows.count(), False
+    if text:
+        head = list(rows.order_by(*order).values_list("id", flat=True)[: cap + 1])
+        return head[offset : offset + limit], min(len(head), cap), len(head) > cap
+    ids = list(rows.order_by(*order).values_list("id", flat=True)[offset : offset + limit])
+    if offset == 0 and len(ids) < limit:  # a short first page is the whole answer
+        return ids, len(ids), False
+    total = rows.order_by()[: cap + 1].count()
+    return ids, min(total, cap), total > cap
 
 
 def catalog_forget(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> None:
@@ -247,15 +308,14 @@ def catalog_search(
     text = query.strip().lower()
     if text:
         rows = rows.filter(Q(search_text__contains=text) | Q(person_id__startswith=text))
-    # Sort and page on the covering index (ids only), then read the page's rows. With a query,
-    # names sort by an expression, so the planner filters on the covering index and sorts the
-    # matches instead of walking the name index row by row (20 times slower on 100,000).
+    # Sort and page on ids only (an index covers the filter and the sort), then read the page's
+    # rows. With a query, names sort by an expression, so the planner reads the matches (the
+    # covering index; on PostgreSQL the trigram indexes) and sorts them instead of walking
+    # the name index row by row (20 times slower on 100,000 when few match).
     order: tuple[Any, ...] = SORTS.get(sort, SORTS["name"])
     if text:
         order = tuple(_by_expression(field) for field in order)
-    ids = list(rows.order_by(*order).values_list("id", flat=True)[offset : offset + limit])
-    # A short first page is the whole answer: no second pass over the index to count it.
-    total = len(ids) if offset == 0 and len(ids) < limit else rows.count()
+    ids, total, capped = _page_ids(rows, order, text, offset, limit)
     by_id = CatalogPerson.objects.in_bulk(ids)
     items = [by_id[i] for i in ids if i in by_id]
     return CatalogPage(
@@ -264,4 +324,5 @@ def catalog_search(
         offset=offset,
         limit=limit,
         synced_at=sync.synced_at if sync else None,
+        capped=capped,
     )
