@@ -353,7 +353,9 @@ class CatalogPerson(models.Model):
                 name="catalog_person_most_faces",
             ),
             # On PostgreSQL, migration 0005 adds pg_trgm GIN indexes on search_text and
-            # person_id (substring and prefix searches read only the matching rows).
+            # person_id (substring and prefix searches read only the matching rows), and one
+            # on (tenant, kind, collection, lower(name), lower(person_id)) that a query too
+            # short for a trigram walks (SQLite would walk it for every query: not there).
         ]
 
     def __str__(self) -> str:

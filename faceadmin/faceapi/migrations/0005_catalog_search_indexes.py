@@ -16,6 +16,14 @@ TRIGRAM_INDEXES = (
 )
 
 
+# A search too short for a trigram (one or two characters) matches many persons: it walks the
+# names in the order shown and stops after the page.
+LOWER_NAME_INDEX = (
+    "CREATE INDEX IF NOT EXISTS catalog_person_lower_name ON faceapi_catalogperson "
+    "(tenant_id, kind, collection_id, lower(name), lower(person_id))"
+)
+
+
 def _trigram_available(cursor):
     cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
     return cursor.fetchone() is not None
@@ -40,6 +48,7 @@ def add_trigram_indexes(apps, schema_editor):
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({column} gin_trgm_ops)"
             )
+        cursor.execute(LOWER_NAME_INDEX)
 
 
 def drop_trigram_indexes(apps, schema_editor):
@@ -49,6 +58,7 @@ def drop_trigram_indexes(apps, schema_editor):
     with connection.cursor() as cursor:
         for name, _table, _column in TRIGRAM_INDEXES:
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        cursor.execute("DROP INDEX IF EXISTS catalog_person_lower_name")
 
 
 class Migration(migrations.Migration):
