@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Func, Q, QuerySet, Window
+from django.db.models import F, Func, OrderBy, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -63,12 +63,9 @@ class CatalogFacePage:
         return self.capped or self.offset + self.limit < self.total
 
 
-# A page with no query is read by walking an index in order and stopping after it; its total
-# is counted up to here ("more than 10,000"): counting 100,000 rows would cost more than the
-# page. A search with a query counts every match in the query that reads the page.
+# Matches are counted up to here ("more than 10,000"): counting 100,000 rows would cost more
+# than reading the page (see _page_ids).
 COUNT_CAP = 10_000
-# Shorter queries cannot use PostgreSQL's trigram index: they match too much to be worth it.
-_TRIGRAM = 3
 
 
 # How much of userData is searched (the rest is kept, shown, but not searched).
@@ -244,44 +241,56 @@ def catalog_search_faces(
     )
 
 
-def _unindexed(term: Any) -> Any:
-    if not isinstance(term, str):
-        return term
-    plain = Func(F(term.lstrip("-")), template="+%(expressions)s")
-    return plain.desc() if term.startswith("-") else plain.asc()
+def _unindexed(term: Any, model: Any) -> Any:
+    """An ORDER BY term no index matches, in the same order: SQLite's unary +, PostgreSQL's
+    `|| ''` (text) or `+ 0` (numbers)."""
+    if isinstance(term, OrderBy):
+        expression, descending, text = term.expression, term.descending, True
+    else:
+        expression, descending = F(term.lstrip("-")), term.startswith("-")
+        field = model._meta.get_field(term.lstrip("-"))
+        text = field.get_internal_type() in ("CharField", "TextField")
+    if connection.vendor == "sqlite":
+        template = "+%(expressions)s"
+    else:
+        template = "(%(expressions)s || '')" if text else "(%(expressions)s + 0)"
+    plain = Func(expression, template=template)
+    return plain.desc() if descending else plain.asc()
 
 
 def _page_ids(
     rows: QuerySet[Any], order: tuple[Any, ...], text: str, offset: int, limit: int
 ) -> tuple[list[int], int, bool]:
-    """The ids of one page of `rows`, how many rows match, and whether that is capped.
+    """The ids of one page of `rows`, how many rows match, and whether that count is capped.
 
-    With a query, the matches are read anyway (a substring search has no order to walk), so
-    one statement reads the page and counts them. On PostgreSQL (trigram indexes) every match
-    is counted alongside the page (COUNT(*) OVER ()). Elsewhere the sorted ids are read up to
-    COUNT_CAP (or just past the page) and sliced: a second pass to count would read the whole
-    index again. With no query the page walks an index in order and stops, and the count stops
-    at COUNT_CAP (or just past the page). So does a query of one or two characters on
-    PostgreSQL: no trigram narrows it, it matches a large share of the collection, and the
-    lower(name) index of migration 0005 finds a page soon."""
+    No query: the page walks an index in order and stops after it; the count stops at
+    COUNT_CAP (or just past the page).
+
+    PostgreSQL with a query: the matches are counted first, up to the cap (the trigram
+    indexes find them). Up to the cap, they are sorted (ORDER BY terms no index matches);
+    past it, so many match that walking the names in order finds a page soon. (One statement
+    with COUNT(*) OVER () makes the planner read every match in sort order: 200 ms for 12,500
+    matches of 100,000.)
+
+    SQLite with a query: a substring search scans the covering search index whatever it
+    does, so the sorted ids are read once, up to COUNT_CAP (or just past the page), and
+    sliced: a second pass to count would scan the index again. ORDER BY terms on plain
+    columns get a unary +, SQLite's way to keep them off the indexes: walking an index in the
+    sort order reads every row of the table to test the query (10 times slower when few
+    match)."""
     cap = max(COUNT_CAP, offset + limit)
-    postgres = connection.vendor == "postgresql"
-    if text and postgres and len(text) >= _TRIGRAM:
-        counted = list(
-            rows.annotate(matches=Window(Count("id")))
-            .order_by(*order)
-            .values_list("id", "matches")[offset : offset + limit]
-        )
-        if counted:
-            return [i for i, _ in counted], counted[0][1], False
-        return [], rows.count(), False
-    if text and not postgres:
+    if text and connection.vendor == "postgresql":
+        # Count first (the trigram indexes, or a scan that stops at the cap). Up to the cap,
+        # sort the matches: walking the names in order is a gamble when matches cluster
+        # ("chlo" sorted Z-A reads 70,000 names before the first Chloé: 200 ms).
+        total = rows.order_by()[: cap + 1].count()
+        if total <= cap:
+            order = tuple(_unindexed(term, rows.model) for term in order)
+        ids = list(rows.order_by(*order).values_list("id", flat=True)[offset : offset + limit])
+        return ids, min(total, cap), total > cap
+    if text:
         if connection.vendor == "sqlite":
-            # Scan the covering search index and sort the matches: walking an index in the
-            # sort order instead reads every row of the table to test the query (10 times
-            # slower when few match). A unary + is SQLite's way to keep an ORDER BY term off
-            # the indexes.
-            order = tuple(_unindexed(term) for term in order)
+            order = tuple(_unindexed(term, rows.model) for term in order)
         head = list(rows.order_by(*order).values_list("id", flat=True)[: cap + 1])
         return head[offset : offset + limit], min(len(head), cap), len(head) > cap
     ids = list(rows.order_by(*order).values_list("id", flat=True)[offset : offset + limit])
@@ -324,10 +333,10 @@ def catalog_search(
     text = query.strip().lower()
     if text:
         rows = rows.filter(Q(search_text__contains=text) | Q(person_id__startswith=text))
-    # Sort and page on ids only (an index covers the filter and the sort), then read the page's
-    # rows. With a query, names sort by an expression, so the planner reads the matches (the
-    # covering index; on PostgreSQL the trigram indexes) and sorts them instead of walking
-    # the name index row by row (20 times slower on 100,000 when few match).
+    # Sort and page on ids only, then read the page's rows. With a query, names sort by
+    # lower(name): on SQLite the matches are read from the covering index and sorted; on
+    # PostgreSQL the planner walks the lower(name) index of migration 0005 when many match
+    # and reads the trigram indexes when few do (see _page_ids).
     order: tuple[Any, ...] = SORTS.get(sort, SORTS["name"])
     if text:
         order = tuple(_by_expression(field) for field in order)

@@ -354,8 +354,9 @@ class CatalogPerson(models.Model):
             ),
             # On PostgreSQL, migration 0005 adds pg_trgm GIN indexes on search_text and
             # person_id (substring and prefix searches read only the matching rows), and one
-            # on (tenant, kind, collection, lower(name), lower(person_id)) that a query too
-            # short for a trigram walks (SQLite would walk it for every query: not there).
+            # on (tenant, kind, collection, lower(name), lower(person_id)) that a search
+            # matching many walks in order (SQLite would walk it for every search, reading
+            # every row when few match: it is not created there).
         ]
 
     def __str__(self) -> str:

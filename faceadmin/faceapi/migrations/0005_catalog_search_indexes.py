@@ -3,8 +3,9 @@
 
 Both databases: indexes for the "fewest / most faces" sorts. PostgreSQL only: pg_trgm GIN
 indexes, so a substring search (LIKE '%text%') or an id prefix reads only the matching rows
-rather than every entry of the collection. On SQLite (and on a PostgreSQL server without the
-pg_trgm extension) this step does nothing and searches scan the covering index as before.
+rather than every entry of the collection, and a lower(name) index for searches that match
+many. On SQLite this step does nothing (searches scan the covering index); on a PostgreSQL
+server without pg_trgm, only the lower(name) index is made.
 """
 
 from django.db import DatabaseError, migrations, models, transaction
@@ -16,8 +17,8 @@ TRIGRAM_INDEXES = (
 )
 
 
-# A search too short for a trigram (one or two characters) matches many persons: it walks the
-# names in the order shown and stops after the page.
+# A search that matches many persons (a short query, or a common one) walks the names in the
+# order shown and stops after the page; one that matches few reads the trigram indexes.
 LOWER_NAME_INDEX = (
     "CREATE INDEX IF NOT EXISTS catalog_person_lower_name ON faceapi_catalogperson "
     "(tenant_id, kind, collection_id, lower(name), lower(person_id))"
@@ -34,6 +35,7 @@ def add_trigram_indexes(apps, schema_editor):
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
+        cursor.execute(LOWER_NAME_INDEX)
         if not _trigram_available(cursor):
             return
         try:
@@ -48,7 +50,6 @@ def add_trigram_indexes(apps, schema_editor):
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({column} gin_trgm_ops)"
             )
-        cursor.execute(LOWER_NAME_INDEX)
 
 
 def drop_trigram_indexes(apps, schema_editor):
