@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Func, OrderBy, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -38,14 +38,34 @@ _BATCH = 2000
 @dataclass(frozen=True)
 class CatalogPage:
     items: list[CatalogPerson]
-    total: int  # persons that match, on every page
+    total: int  # persons that match, on every page (at least this many when `capped`)
     offset: int
     limit: int
     synced_at: datetime | None  # None: never synced
+    capped: bool = False  # more than `total` match: counting them all would cost more
 
     @property
     def has_next(self) -> bool:
-        return self.offset + self.limit < self.total
+        return self.capped or self.offset + self.limit < self.total
+
+
+@dataclass(frozen=True)
+class CatalogFacePage:
+    items: list[CatalogFace]
+    total: int  # faces that match (at least this many when `capped`)
+    offset: int
+    limit: int
+    synced_at: datetime | None  # None: never synced
+    capped: bool = False
+
+    @property
+    def has_next(self) -> bool:
+        return self.capped or self.offset + self.limit < self.total
+
+
+# Matches are counted up to here ("more than 10,000"): counting 100,000 rows would cost more
+# than reading the page (see _page_ids).
+COUNT_CAP = 10_000
 
 
 # How much of userData is searched (the rest is kept, shown, but not searched).
@@ -193,18 +213,84 @@ def catalog_search_faces(
     query: str = "",
     offset: int = 0,
     limit: int = 100,
-) -> tuple[list[CatalogFace], int, datetime | None]:
+) -> CatalogFacePage:
     """Selector: faces whose userData or id contains `query` (any case), by id; one page,
-    the number that match, and the last sync (None: never)."""
+    how many match and the last sync (None: never)."""
     where = {"tenant": tenant, "kind": kind.value, "collection_id": collection_id}
     sync = CatalogSync.objects.filter(**where).first()
     rows = CatalogFace.objects.filter(**where)
     text = query.strip().lower()
     if text:
         rows = rows.filter(search_text__contains=text)
-    items = list(rows.order_by("persisted_face_id")[offset : offset + limit])
-    total = len(items) if offset == 0 and len(items) < limit else rows.count()
-    return items, total, sync.synced_at if sync else None
+    ids, total, capped = _page_ids(rows, ("persisted_face_id",), text, offset, limit)
+    by_id = CatalogFace.objects.in_bulk(ids)
+    return CatalogFacePage(
+        items=[by_id[i] for i in ids if i in by_id],
+        total=total,
+        offset=offset,
+        limit=limit,
+        synced_at=sync.synced_at if sync else None,
+        capped=capped,
+    )
+
+
+def _unindexed(term: Any, model: Any) -> Any:
+    """An ORDER BY term no index matches, in the same order: SQLite's unary +, PostgreSQL's
+    `|| ''` (text) or `+ 0` (numbers)."""
+    if isinstance(term, OrderBy):
+        expression, descending, text = term.expression, term.descending, True
+    else:
+        expression, descending = F(term.lstrip("-")), term.startswith("-")
+        field = model._meta.get_field(term.lstrip("-"))
+        text = field.get_internal_type() in ("CharField", "TextField")
+    if connection.vendor == "sqlite":
+        template = "+%(expressions)s"
+    else:
+        template = "(%(expressions)s || '')" if text else "(%(expressions)s + 0)"
+    plain = Func(expression, template=template)
+    return plain.desc() if descending else plain.asc()
+
+
+def _page_ids(
+    rows: QuerySet[Any], order: tuple[Any, ...], text: str, offset: int, limit: int
+) -> tuple[list[int], int, bool]:
+    """The ids of one page of `rows`, how many rows match, and whether that count is capped.
+
+    No query: the page walks an index in order and stops after it; the count stops at
+    COUNT_CAP (or just past the page).
+
+    PostgreSQL with a query: the matches are counted first, up to the cap (the trigram
+    indexes find them). Up to the cap, they are sorted (ORDER BY terms no index matches);
+    past it, so many match that walking the names in order finds a page soon. (One statement
+    with COUNT(*) OVER () makes the planner read every match in sort order: 200 ms for 12,500
+    matches of 100,000.)
+
+    SQLite with a query: a substring search scans the covering search index whatever it
+    does, so the sorted ids are read once, up to COUNT_CAP (or just past the page), and
+    sliced: a second pass to count would scan the index again. ORDER BY terms on plain
+    columns get a unary +, SQLite's way to keep them off the indexes: walking an index in the
+    sort order reads every row of the table to test the query (10 times slower when few
+    match)."""
+    cap = max(COUNT_CAP, offset + limit)
+    if text and connection.vendor == "postgresql":
+        # Count first (the trigram indexes, or a scan that stops at the cap). Up to the cap,
+        # sort the matches: walking the names in order is a gamble when matches cluster
+        # ("chlo" sorted Z-A reads 70,000 names before the first Chloé: 200 ms).
+        total = rows.order_by()[: cap + 1].count()
+        if total <= cap:
+            order = tuple(_unindexed(term, rows.model) for term in order)
+        ids = list(rows.order_by(*order).values_list("id", flat=True)[offset : offset + limit])
+        return ids, min(total, cap), total > cap
+    if text:
+        if connection.vendor == "sqlite":
+            order = tuple(_unindexed(term, rows.model) for term in order)
+        head = list(rows.order_by(*order).values_list("id", flat=True)[: cap + 1])
+        return head[offset : offset + limit], min(len(head), cap), len(head) > cap
+    ids = list(rows.order_by(*order).values_list("id", flat=True)[offset : offset + limit])
+    if offset == 0 and len(ids) < limit:  # a short first page is the whole answer
+        return ids, len(ids), False
+    total = rows.order_by()[: cap + 1].count()
+    return ids, min(total, cap), total > cap
 
 
 def catalog_forget(*, tenant: Tenant, kind: CollectionKind, collection_id: str) -> None:
@@ -240,15 +326,14 @@ def catalog_search(
     text = query.strip().lower()
     if text:
         rows = rows.filter(Q(search_text__contains=text) | Q(person_id__startswith=text))
-    # Sort and page on the covering index (ids only), then read the page's rows. With a query,
-    # names sort by an expression, so the planner filters on the covering index and sorts the
-    # matches instead of walking the name index row by row (20 times slower on 100,000).
+    # Sort and page on ids only, then read the page's rows. With a query, names sort by
+    # lower(name): on SQLite the matches are read from the covering index and sorted; on
+    # PostgreSQL the planner walks the lower(name) index of migration 0005 when many match
+    # and reads the trigram indexes when few do (see _page_ids).
     order: tuple[Any, ...] = SORTS.get(sort, SORTS["name"])
     if text:
         order = tuple(_by_expression(field) for field in order)
-    ids = list(rows.order_by(*order).values_list("id", flat=True)[offset : offset + limit])
-    # A short first page is the whole answer: no second pass over the index to count it.
-    total = len(ids) if offset == 0 and len(ids) < limit else rows.count()
+    ids, total, capped = _page_ids(rows, order, text, offset, limit)
     by_id = CatalogPerson.objects.in_bulk(ids)
     items = [by_id[i] for i in ids if i in by_id]
     return CatalogPage(
@@ -257,4 +342,5 @@ def catalog_search(
         offset=offset,
         limit=limit,
         synced_at=sync.synced_at if sync else None,
+        capped=capped,
     )

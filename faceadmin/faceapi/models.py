@@ -343,6 +343,20 @@ class CatalogPerson(models.Model):
                 ],
                 name="catalog_person_search",
             ),
+            # The "fewest / most faces" sorts of a whole group walk these and stop at a page.
+            models.Index(
+                fields=["tenant", "kind", "collection_id", "face_count", "name", "person_id"],
+                name="catalog_person_by_faces",
+            ),
+            models.Index(
+                fields=["tenant", "kind", "collection_id", "-face_count", "name", "person_id"],
+                name="catalog_person_most_faces",
+            ),
+            # On PostgreSQL, migration 0005 adds pg_trgm GIN indexes on search_text and
+            # person_id (substring and prefix searches read only the matching rows), and one
+            # on (tenant, kind, collection, lower(name), lower(person_id)) that a search
+            # matching many walks in order (SQLite would walk it for every search, reading
+            # every row when few match: it is not created there).
         ]
 
     def __str__(self) -> str:
@@ -371,7 +385,8 @@ class CatalogFace(models.Model):
             models.Index(
                 fields=["tenant", "kind", "collection_id", "search_text", "persisted_face_id"],
                 name="catalog_face_search",
-            )
+            ),
+            # On PostgreSQL, migration 0005 adds a pg_trgm GIN index on search_text.
         ]
 
     def __str__(self) -> str:

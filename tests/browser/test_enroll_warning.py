@@ -45,3 +45,42 @@ def test_a_look_alike_face_waits_for_enroll_anyway(
     screenshot(page, f"enroll-warning-{width}")
     page.get_by_role("button", name="Enroll anyway").click()
     expect(page.locator("#faces")).to_contain_text("2 enrolled faces", timeout=SLOW)
+
+
+# The embedded engine rates qualityForRecognition "Low" (capitalised, as its attributes module
+# documents) while faceapi/collections.py `_enroll_warning` compares with "low": the warning
+# never shows. Fix there (compare case-insensitively), then drop this marker.
+LOW_QUALITY_NOT_WARNED = pytest.mark.xfail(
+    strict=True,
+    reason='_enroll_warning compares qualityForRecognition with "low"; engine says "Low"',
+)
+
+
+@LOW_QUALITY_NOT_WARNED
+@pytest.mark.parametrize("width", [390])
+def test_a_low_quality_face_waits_for_enroll_anyway(
+    width: int, live_server: Any, page: Any, logged_in_page: Any, local_members: Any,
+    local_tenant: Tenant,
+) -> None:  # fmt: skip
+    """A blurred photo of Kit Harington (quality for recognition "Low", recognition_04) on an
+    untrained group: warned as low quality, enrolled only on "Enroll anyway"."""
+    from tests.dashboard.test_enroll_quality import blurred_face
+
+    user = local_members["operator"]
+    services.collection_create(tenant=local_tenant, user=user, kind=PG, collection_id="staff",
+                               name="Staff", recognition_model="recognition_04")  # fmt: skip
+    kit = services.person_create(tenant=local_tenant, user=user, kind=PG, group_id="staff",
+                                 name="Kit Harington")  # fmt: skip
+    logged_in_page("local-operator")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/t/local/collections/persongroups/staff/persons/{kit}/")
+    page.locator("#id_photos").set_input_files(
+        [{"name": "blurred.jpg", "mimeType": "image/jpeg", "buffer": blurred_face()}]
+    )
+    page.get_by_role("button", name="Upload and enroll").click()
+    warning = page.get_by_test_id("enroll-warning")
+    expect(warning).to_contain_text("Its quality for recognition is low", timeout=SLOW)
+    expect(page.locator("#faces")).to_contain_text("No faces yet")
+    screenshot(page, f"enroll-warning-quality-{width}")
+    page.get_by_role("button", name="Enroll anyway").click()
+    expect(page.locator("#faces")).to_contain_text("1 enrolled face", timeout=SLOW)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
@@ -119,3 +120,53 @@ def test_face_lists_are_searched_whole_and_follow_adds_and_deletes(
     assert "1 face match" in viewer.get(FL_URL + "?q=north").content.decode()
     page = viewer.get("/t/local/collections/facelists/visitors/").content.decode()
     assert f'href="{FL_URL}"' in page
+
+
+def test_huge_match_sets_are_counted_up_to_a_cap_and_still_paged(
+    local_tenant: Tenant, local_client_as: Any, group: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting every row of a 100,000-person catalog costs more than its page: past
+    COUNT_CAP the total says "more than", and the pager still offers the next page."""
+    from faceadmin.dashboard.views import catalog as catalog_views
+    from faceadmin.faceapi import catalog
+
+    monkeypatch.setattr(catalog, "COUNT_CAP", 20)
+    CatalogPerson.objects.bulk_create(
+        CatalogPerson(
+            tenant=local_tenant,
+            kind=PG.value,
+            collection_id="staff",
+            person_id=f"p{i:03d}",
+            name=f"Name {i:03d}",
+            face_count=i % 3,
+            search_text=catalog._search_text(f"Name {i:03d}", None),
+        )
+        for i in range(45)
+    )
+    CatalogSync.objects.create(tenant=local_tenant, kind=PG.value, collection_id="staff",
+                               synced_at=timezone.now())  # fmt: skip
+
+    def search(query: str = "", offset: int = 0, sort: str = "name") -> Any:
+        return catalog_search(tenant=local_tenant, kind=PG, collection_id="staff", query=query,
+                              sort=sort, offset=offset, limit=10)  # fmt: skip
+
+    first = search()
+    assert (first.total, first.capped, first.has_next) == (20, True, True)
+    assert names(first) == [f"Name {i:03d}" for i in range(10)]
+    deep = search(offset=30)  # past the cap: counted just past the page
+    assert names(deep) == [f"Name {i:03d}" for i in range(30, 40)] and deep.has_next
+    last = search(offset=40)
+    assert (names(last), last.total, last.capped, last.has_next) == (
+        [f"Name {i:03d}" for i in range(40, 45)], 45, False, False)  # fmt: skip
+    for query in ("na", "name"):  # below and at the trigram length: both paths
+        page = search(query)
+        assert names(page) == [f"Name {i:03d}" for i in range(10)] and page.has_next
+        assert page.total >= 20
+        tail = search(query, offset=40)
+        assert names(tail) == [f"Name {i:03d}" for i in range(40, 45)] and not tail.has_next
+    assert search("name 04").total == 5 and not search("name 04").capped
+    assert names(search("", sort="-faces"))[:2] == ["Name 002", "Name 005"]
+    assert "45 persons." in local_client_as("viewer").get(URL).content.decode()
+    monkeypatch.setattr(catalog_views, "PAGE_SIZE", 10)
+    html = local_client_as("viewer").get(URL).content.decode()
+    assert "More than 20 persons; page 1." in html and "?page=2" in html

@@ -32,6 +32,12 @@ PAGE_SIZE = 50
 FACE_PAGE_SIZE = 100
 
 
+def total_label(total: int, capped: bool, noun: str) -> str:
+    """ "1 person", "12,500 persons", or "More than 10,000 persons" when the count stopped."""
+    label = f"{total:,} {noun}{'' if total == 1 else 's'}"
+    return f"More than {label}" if capped else label
+
+
 @tenant_view()
 def person_search(request: TenantRequest, kind: str, collection_id: str) -> HttpResponse:
     """GET: search and sort the catalog. POST: refresh it from the provider first."""
@@ -68,6 +74,7 @@ def person_search(request: TenantRequest, kind: str, collection_id: str) -> Http
     context |= {
         "form": form,
         "result": result,
+        "total_label": total_label(result.total, result.capped, "person"),
         "page_number": page_number,
         "next_query": "?" + urlencode(keep | {"page": page_number + 1}) if result.has_next else "",
         "previous_query": "?" + urlencode(keep | {"page": page_number - 1})
@@ -93,7 +100,7 @@ def _face_search(request: TenantRequest, kind: CollectionKind, list_id: str) -> 
     form = CatalogSearchForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     page_number = data.get("page") or 1
-    items, total, synced_at = catalog_search_faces(
+    result = catalog_search_faces(
         tenant=request.tenant,
         kind=kind,
         collection_id=list_id,
@@ -102,15 +109,16 @@ def _face_search(request: TenantRequest, kind: CollectionKind, list_id: str) -> 
         limit=FACE_PAGE_SIZE,
     )
     images = face_images(
-        tenant=request.tenant, persisted_face_ids=[f.persisted_face_id for f in items]
+        tenant=request.tenant, persisted_face_ids=[f.persisted_face_id for f in result.items]
     )
     keep = {"q": data["q"]} if data.get("q") else {}
-    has_next = page_number * FACE_PAGE_SIZE < total
+    has_next = result.has_next
     context |= {
         "form": form,
-        "rows": [(face, images.get(face.persisted_face_id)) for face in items],
-        "total": total,
-        "synced_at": synced_at,
+        "rows": [(face, images.get(face.persisted_face_id)) for face in result.items],
+        "total": result.total,
+        "total_label": total_label(result.total, result.capped, "face"),
+        "synced_at": result.synced_at,
         "page_number": page_number,
         "next_query": "?" + urlencode(keep | {"page": page_number + 1}) if has_next else "",
         "previous_query": "?" + urlencode(keep | {"page": page_number - 1})
