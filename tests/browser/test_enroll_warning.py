@@ -47,16 +47,6 @@ def test_a_look_alike_face_waits_for_enroll_anyway(
     expect(page.locator("#faces")).to_contain_text("2 enrolled faces", timeout=SLOW)
 
 
-# The embedded engine rates qualityForRecognition "Low" (capitalised, as its attributes module
-# documents) while faceapi/collections.py `_enroll_warning` compares with "low": the warning
-# never shows. Fix there (compare case-insensitively), then drop this marker.
-LOW_QUALITY_NOT_WARNED = pytest.mark.xfail(
-    strict=True,
-    reason='_enroll_warning compares qualityForRecognition with "low"; engine says "Low"',
-)
-
-
-@LOW_QUALITY_NOT_WARNED
 @pytest.mark.parametrize("width", [390])
 def test_a_low_quality_face_waits_for_enroll_anyway(
     width: int, live_server: Any, page: Any, logged_in_page: Any, local_members: Any,

@@ -12,7 +12,7 @@ from PIL import Image, ImageFilter
 
 from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import services
-from faceadmin.faceapi.collections import photo_enroll
+from faceadmin.faceapi.enroll import photo_enroll
 from faceadmin.faceapi.models import PendingPhoto
 from faceadmin.tenants.models import Tenant
 from tests.dashboard.conftest import photo
@@ -20,13 +20,6 @@ from tests.dashboard.conftest import photo
 pytestmark = pytest.mark.django_db
 PG = CollectionKind.PERSON_GROUP
 LOW_QUALITY = "Its quality for recognition is low"
-# The embedded engine rates qualityForRecognition "Low" (capitalised) while faceapi/collections.py
-# `_enroll_warning` compares with "low", so the warning never shows. Fix there (compare
-# case-insensitively: `(quality or "").lower() == "low"`), then drop this marker.
-LOW_QUALITY_NOT_WARNED = pytest.mark.xfail(
-    strict=True,
-    reason='_enroll_warning compares qualityForRecognition with "low"; engine says "Low"',
-)
 
 
 def blurred_face(name: str = "enroll/kit_harington/1.jpg", radius: float = 10) -> bytes:
@@ -48,7 +41,6 @@ def test_the_blurred_face_is_found_and_rated_low(local_tenant: Tenant) -> None:
     assert (faces[0].quality_for_recognition or "").lower() == "low"
 
 
-@LOW_QUALITY_NOT_WARNED
 def test_a_low_quality_face_waits_for_enroll_anyway(
     local_tenant: Tenant, operator: Any, group: str
 ) -> None:
