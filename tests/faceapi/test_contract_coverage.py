@@ -1,9 +1,11 @@
 """The client covers the whole contract: every operation of endpoints.json has a method, and
 calling it with the contract example's arguments sends what the example shows.
 
-Everything is derived from the contract files: the method name from the SDK method name
-(`person_group.create` → `person_group_create`, `face.identify` → `identify`), the keyword
-arguments from the example's parameters, the canned answer from the example's response.
+Everything is derived from the contract files: the method from the SDK method name
+(`face.identify` → `identify`; the four collection kinds share their methods, the kind the
+first argument: `large_person_group_person.create` → `person_create(LARGE_PERSON_GROUP, ...)`),
+the keyword arguments from the example's parameters, the canned answer from the example's
+response.
 """
 
 import json
@@ -26,9 +28,32 @@ NOT_ARGUMENTS = {"Endpoint", "Ocp-Apim-Subscription-Key", "Content-Type"}
 ROWS = contract_endpoints()
 
 
-def method_name(row: dict[str, Any]) -> str:
+KIND_GROUPS = {
+    "person_group": CollectionKind.PERSON_GROUP,
+    "large_person_group": CollectionKind.LARGE_PERSON_GROUP,
+    "face_list": CollectionKind.FACE_LIST,
+    "large_face_list": CollectionKind.LARGE_FACE_LIST,
+}
+COLLECTION_ACTIONS = {"train": "train", "get_training_status": "training_status"}
+ID_ARGUMENTS = {"person_group_id", "large_person_group_id", "face_list_id", "large_face_list_id"}
+
+
+def method_of(row: dict[str, Any]) -> tuple[str, CollectionKind | None]:
+    """The client method for the SDK method, and the collection kind it is called with."""
     group, action = row["sdk_method"].split(".")
-    return action if group == "face" else f"{group}_{action}"
+    if group == "face":
+        return action, None
+    if group == "snapshot":
+        return f"snapshot_{action}", None
+    if group.endswith("_person"):
+        return f"person_{action}", KIND_GROUPS[group.removesuffix("_person")]
+    if action in ("create", "delete", "get", "update", "list"):
+        return f"collection_{action}", KIND_GROUPS[group]
+    return COLLECTION_ACTIONS.get(action, action), KIND_GROUPS[group]
+
+
+def method_name(row: dict[str, Any]) -> str:
+    return method_of(row)[0]
 
 
 def snake(name: str) -> str:
@@ -55,6 +80,9 @@ def call_arguments(row: dict[str, Any]) -> dict[str, Any]:
             arguments[snake(name)] = value
     if "type" in arguments:  # the snapshot's collection type
         arguments["kind"] = CollectionKind(arguments.pop("type"))
+    if method_of(row)[1] is not None:  # a collection's own id is `collection_id`
+        for name in ID_ARGUMENTS & arguments.keys():
+            arguments["collection_id"] = arguments.pop(name)
     return arguments
 
 
@@ -132,7 +160,7 @@ def test_only_posts_that_compute_are_retried_as_idempotent() -> None:
 def test_every_public_method_is_an_operation_or_a_pager() -> None:
     public = {
         name
-        for name in vars(AzureFaceClient)
+        for name in dir(AzureFaceClient)
         if not name.startswith("_") and callable(getattr(AzureFaceClient, name))
     }
     operations = {method_name(row) for row in ROWS}
@@ -161,7 +189,10 @@ def test_each_operation_is_sent_as_the_contract_example_shows(
         content_type="application/json",
     )
 
-    result = getattr(client, method_name(row))(**call_arguments(row))
+    name, kind = method_of(row)
+    method = getattr(client, name)
+    arguments = call_arguments(row)
+    result = method(kind, **arguments) if kind is not None else method(**arguments)
 
     assert called == [row["operationId"]]
     (call,) = mocked.calls
