@@ -25,17 +25,15 @@ from typing import IO, Any, Final
 from faceadmin.clients.errors import BadRequestError, FaceNotFound
 from faceadmin.clients.types import FaceRectangle
 from faceadmin.faceapi.lookup import (
-    _CROP_FACE_PX,
     MAX_CLUSTER_ENROLL,
     MAX_GROUP_FACES,
     MAX_IMAGE_BYTES,
     DetectSettings,
     PhotoError,
-    _cut,
-    _Lookup,
-    _upright,
     photo_from_bytes,
 )
+from faceadmin.faceapi.lookup.crops import CROP_FACE_PX, cut, upright
+from faceadmin.faceapi.lookup.recording import AzureSession
 from faceadmin.jobs.models import Job, JobItem
 from faceadmin.jobs.runner import JobContext, job_workdir
 from faceadmin.jobs.services import User, job_create, job_enqueue
@@ -91,7 +89,7 @@ def photo_group_start(
 # --- the job --------------------------------------------------------------------------------
 
 
-def _detect(ctx: JobContext, lookup: _Lookup, settings: DetectSettings) -> dict[str, JobItem]:
+def _detect(ctx: JobContext, lookup: AzureSession, settings: DetectSettings) -> dict[str, JobItem]:
     """Detect every photo not detected yet; one recorded step per photo."""
     files: list[str] = list(ctx.params["files"])
     steps = ctx.finished_steps()
@@ -133,7 +131,7 @@ def group_photos(ctx: JobContext) -> dict[str, Any]:
     params = ctx.params
     settings = DetectSettings(params["detection_model"], params["recognition_model"], False)
     files: list[str] = list(params["files"])
-    lookup = _Lookup(ctx.tenant)
+    lookup = AzureSession(ctx.tenant)
 
     def detected() -> dict[str, tuple[int, FaceRectangle]]:
         steps = _detect(ctx, lookup, settings)
@@ -205,9 +203,9 @@ def _cut_all(
             data=(_inputs(job) / f"{index:04d}").read_bytes(), filename=files[index]
         )
         smallest = min(max(rect.width, rect.height) for _, rect in items)
-        image, scale = _upright(photo.data or b"", min(1.0, _CROP_FACE_PX / max(1, smallest)))
+        image, scale = upright(photo.data or b"", min(1.0, CROP_FACE_PX / max(1, smallest)))
         for face_id, rect in items:
-            face = _cut(image, scale, photo, index, rect)
+            face = cut(image, scale, photo, index, rect)
             (folder / f"{face_id}.txt").write_text(face.crop_value)
             out[face_id] = {"id": face_id, "file": files[index], "thumb": face.thumbnail_uri}
     return out

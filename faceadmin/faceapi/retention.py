@@ -15,6 +15,7 @@ it); `manage.py retention` enforces at once, for a cron job when no worker runs.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Final
@@ -197,7 +198,6 @@ def retention_usage(*, tenant: Tenant) -> list[CollectionUsage]:
     thousands of faces a dashboard enrolls; a page of a million faces would want cached sizes.
     """
     days = tenant.retention_original_days
-    rows: list[CollectionUsage] = []
     groups = (
         FaceImage.objects.filter(tenant=tenant)
         .values("kind", "collection_id")
@@ -211,54 +211,62 @@ def retention_usage(*, tenant: Tenant) -> list[CollectionUsage]:
         )
         .order_by("kind", "collection_id")
     )
-    for group in groups:
-        images = FaceImage.objects.filter(
-            tenant=tenant, kind=group["kind"], collection_id=group["collection_id"]
-        ).only("thumbnail", "original")
-        thumbs = origs = 0
-        for image in images:
-            thumbs += _size(image.thumbnail)
-            origs += _size(image.original)
-        if days is None:
-            first = last = None
-        elif tenant.retention_keep_thumbnails:
-            first = group["oldest_original"] and group["oldest_original"] + timedelta(days=days)
-            last = group["newest_original"] and group["newest_original"] + timedelta(days=days)
-        else:
-            first = group["oldest"] + timedelta(days=days)
-            last = group["newest"] + timedelta(days=days)
-        rows.append(
-            CollectionUsage(
-                kind=group["kind"],
-                collection_id=group["collection_id"],
-                faces=group["faces"],
-                originals=group["originals"],
-                thumbnail_bytes=thumbs,
-                original_bytes=origs,
-                oldest=group["oldest"],
-                newest=group["newest"],
-                next_expiry=first,
-                all_expire=last,
-            )
-        )
-    pending = list(PendingPhoto.objects.filter(tenant=tenant).order_by("created_at"))
-    if pending:
-        ttl = timedelta(hours=tenant.retention_pending_hours)
-        rows.append(
-            CollectionUsage(
-                kind="pending",
-                collection_id="",
-                faces=len(pending),
-                originals=len(pending),
-                thumbnail_bytes=0,
-                original_bytes=sum(_size(p.image) for p in pending),
-                oldest=pending[0].created_at,
-                newest=pending[-1].created_at,
-                next_expiry=pending[0].created_at + ttl,
-                all_expire=pending[-1].created_at + ttl,
-            )
-        )
+    rows = [_group_usage(tenant, group, days) for group in groups]
+    pending = _pending_usage(tenant)
+    if pending is not None:
+        rows.append(pending)
     return rows
+
+
+def _group_usage(tenant: Tenant, group: Mapping[str, Any], days: int | None) -> CollectionUsage:
+    """One collection's row: the sizes of its files (a stat each) and when they expire."""
+    images = FaceImage.objects.filter(
+        tenant=tenant, kind=group["kind"], collection_id=group["collection_id"]
+    ).only("thumbnail", "original")
+    thumbs = origs = 0
+    for image in images:
+        thumbs += _size(image.thumbnail)
+        origs += _size(image.original)
+    if days is None:
+        first = last = None
+    elif tenant.retention_keep_thumbnails:
+        first = group["oldest_original"] and group["oldest_original"] + timedelta(days=days)
+        last = group["newest_original"] and group["newest_original"] + timedelta(days=days)
+    else:
+        first = group["oldest"] + timedelta(days=days)
+        last = group["newest"] + timedelta(days=days)
+    return CollectionUsage(
+        kind=group["kind"],
+        collection_id=group["collection_id"],
+        faces=group["faces"],
+        originals=group["originals"],
+        thumbnail_bytes=thumbs,
+        original_bytes=origs,
+        oldest=group["oldest"],
+        newest=group["newest"],
+        next_expiry=first,
+        all_expire=last,
+    )
+
+
+def _pending_usage(tenant: Tenant) -> CollectionUsage | None:
+    """The pending photos' row (None when there is none)."""
+    pending = list(PendingPhoto.objects.filter(tenant=tenant).order_by("created_at"))
+    if not pending:
+        return None
+    ttl = timedelta(hours=tenant.retention_pending_hours)
+    return CollectionUsage(
+        kind="pending",
+        collection_id="",
+        faces=len(pending),
+        originals=len(pending),
+        thumbnail_bytes=0,
+        original_bytes=sum(_size(p.image) for p in pending),
+        oldest=pending[0].created_at,
+        newest=pending[-1].created_at,
+        next_expiry=pending[0].created_at + ttl,
+        all_expire=pending[-1].created_at + ttl,
+    )
 
 
 # --- the daily schedule -----------------------------------------------------------------------

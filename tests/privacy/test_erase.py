@@ -168,9 +168,9 @@ def test_collections_that_cannot_be_searched_are_named_with_the_reason(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from faceadmin.clients.types import CollectionKind
-    from faceadmin.faceapi import privacy
+    from faceadmin.faceapi.privacy import search as privacy_search
 
-    monkeypatch.setattr(privacy, "VERIFY_UNTRAINED_LIMIT", 0)
+    monkeypatch.setattr(privacy_search, "VERIFY_UNTRAINED_LIMIT", 0)
     services.collection_create(
         tenant=world.tenant,
         user=None,

@@ -18,11 +18,11 @@ from faceadmin.faceapi import galleries
 from faceadmin.faceapi.lookup import photo_from_bytes
 from faceadmin.faceapi.privacy import (
     RECEIPT_ACTION,
-    _audit_receipt,
     erase_search,
     erase_start,
     erasure_receipt,
 )
+from faceadmin.faceapi.privacy.receipts import _audit_receipt
 from faceadmin.faceapi.services import findface_client_for
 from faceadmin.jobs.models import Job, JobStatus
 from faceadmin.tenants.models import AuditEvent, Tenant
@@ -183,7 +183,7 @@ def test_a_long_receipt_is_split_across_events_and_read_back_whole(
 def test_a_retried_erasure_repeats_no_deletion_and_writes_one_receipt(
     local_tenant: Tenant, local_members: dict[str, Any], run_jobs: Any, monkeypatch: Any
 ) -> None:
-    from faceadmin.faceapi import privacy
+    from faceadmin.faceapi.privacy import erase as privacy_erase
     from faceadmin.jobs.services import job_retry
     from tests.lookup.conftest import make_group
 
@@ -198,7 +198,7 @@ def test_a_retried_erasure_repeats_no_deletion_and_writes_one_receipt(
         tenant=local_tenant, photo=photo_from_bytes(data=photo(PROBE), filename="probe.jpg")
     )
     assert [m.person_id for m in search.matches] == [ids["barack_obama"]]
-    real = privacy._audit_receipt
+    real = privacy_erase._audit_receipt
     calls = {"n": 0}
 
     def fail_once(**kwargs: Any) -> None:
@@ -207,7 +207,7 @@ def test_a_retried_erasure_repeats_no_deletion_and_writes_one_receipt(
         if calls["n"] == 1:
             raise RuntimeError("the worker died while writing the receipt")
 
-    monkeypatch.setattr(privacy, "_audit_receipt", fail_once)
+    monkeypatch.setattr(privacy_erase, "_audit_receipt", fail_once)
     admin = local_members["admin"]
     job = erase_start(
         tenant=local_tenant, user=admin, token=search.token, chosen=[search.matches[0].key]

@@ -32,23 +32,6 @@ def calibration_charts(result: dict[str, Any], job: Any, tenant: Tenant) -> dict
     label = f"{'provider default' if saved is None else 'current'} {current:.2f}"
     genuine, impostor = result["genuine_scores"], result["impostor_scores"]
     marker = {"x": current, "label": label}
-    rows = [
-        {
-            "start": start,
-            "end": round(start + width, 2),
-            "genuine": g,
-            "impostor": i,
-        }
-        for start, g, i in zip(hist["starts"], hist["genuine"], hist["impostor"], strict=True)
-    ]
-    every = max(1, round(0.05 / (curve["thresholds"][1] - curve["thresholds"][0])))
-    rate_rows = [
-        {"threshold": t, "fmr": f, "fnmr": n}
-        for k, (t, f, n) in enumerate(
-            zip(curve["thresholds"], curve["fmr"], curve["fnmr"], strict=True)
-        )
-        if k % every == 0
-    ]
     kind = result.get("collection", {}).get("kind", CollectionKind.PERSON_GROUP.value)
     return {
         "histogram": chart(
@@ -74,8 +57,8 @@ def calibration_charts(result: dict[str, Any], job: Any, tenant: Tenant) -> dict
             marker=marker,
             y_max=1.0,
         ),
-        "histogram_rows": [r for r in rows if r["genuine"] or r["impostor"]],
-        "rate_rows": rate_rows,
+        "histogram_rows": _histogram_rows(hist, width),
+        "rate_rows": _rate_rows(curve),
         "current": current,
         "current_is_default": saved is None,
         "current_fmr": false_match_rate(impostor, current),
@@ -86,3 +69,29 @@ def calibration_charts(result: dict[str, Any], job: Any, tenant: Tenant) -> dict
         "rates_id": f"calib-rates-{job.pk}",
         "kind_slug": KIND_SLUGS.get(CollectionKind(kind), "persongroups"),
     }
+
+
+def _histogram_rows(hist: dict[str, Any], width: float) -> list[dict[str, Any]]:
+    """The histogram as a table: the bins holding any pair."""
+    rows = [
+        {
+            "start": start,
+            "end": round(start + width, 2),
+            "genuine": g,
+            "impostor": i,
+        }
+        for start, g, i in zip(hist["starts"], hist["genuine"], hist["impostor"], strict=True)
+    ]
+    return [r for r in rows if r["genuine"] or r["impostor"]]
+
+
+def _rate_rows(curve: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rate curve as a table, a row every 0.05 of threshold."""
+    every = max(1, round(0.05 / (curve["thresholds"][1] - curve["thresholds"][0])))
+    return [
+        {"threshold": t, "fmr": f, "fnmr": n}
+        for k, (t, f, n) in enumerate(
+            zip(curve["thresholds"], curve["fmr"], curve["fnmr"], strict=True)
+        )
+        if k % every == 0
+    ]

@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from faceadmin.faceapi.lookup_audit import match_token
+from faceadmin.faceapi.lookup.audit import match_token
 from faceadmin.tenants.access import TenantRequest, tenant_view
 from faceadmin.tenants.models import AuditEvent, Role, Tenant
 

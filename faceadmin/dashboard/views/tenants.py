@@ -1,6 +1,7 @@
 """Tenant pages: overview, provider status, keys, members, settings."""
 
 import csv
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from faceadmin.dashboard.forms import (
 )
 from faceadmin.dashboard.forms_privacy import RetentionForm
 from faceadmin.faceapi.overview import (
+    DayRow,
     overview_collection_sizes,
     overview_daily,
     overview_operations,
@@ -47,7 +49,6 @@ def home(request: HttpRequest) -> HttpResponse:
 def _overview_context(tenant: Tenant) -> dict[str, Any]:
     """The overview's charts and tables: database reads only, no provider call."""
     days = overview_daily(tenant=tenant)
-    stamps = day_stamps([d.day for d in days])
     sizes = overview_collection_sizes(tenant=tenant)
     trainings = overview_trainings(tenant=tenant)
     return {
@@ -58,43 +59,7 @@ def _overview_context(tenant: Tenant) -> dict[str, Any]:
         "trainings": trainings,
         "any_activity": any(d.enrolled or d.lookups for d in days),
         "any_calls": any(d.calls for d in days),
-        "chart_activity": chart(
-            kind="bars",
-            x=stamps,
-            x_time=True,
-            series_list=[
-                series("Faces enrolled (solid)", [d.enrolled for d in days]),
-                series("Lookups (hatched)", [d.lookups for d in days], "hatched"),
-            ],
-            y_label="per day",
-        ),
-        "chart_calls": chart(
-            kind="bars",
-            x=stamps,
-            x_time=True,
-            series_list=[
-                series("Calls (solid)", [d.calls for d in days]),
-                series("Errors (hatched)", [d.errors for d in days], "hatched"),
-            ],
-            y_label="per day",
-        ),
-        "chart_latency": chart(
-            kind="lines",
-            x=stamps,
-            x_time=True,
-            series_list=[
-                series(
-                    "Mean ms (solid, ●)",
-                    [round(d.avg_ms, 1) if d.avg_ms is not None else None for d in days],
-                ),
-                series(
-                    "Slowest ms (dashed, ■)",
-                    [round(d.max_ms, 1) if d.calls else None for d in days],
-                    "dashed",
-                ),
-            ],
-            y_label="ms",
-        ),
+        **_day_charts(days),
         "chart_sizes": chart(
             kind="bars",
             x=list(range(len(sizes))),
@@ -113,6 +78,42 @@ def _overview_context(tenant: Tenant) -> dict[str, Any]:
                 series("Training seconds (solid)", [round(t.seconds, 2) for t in trainings])
             ],
             y_label="seconds",
+        ),
+    }
+
+
+def _day_charts(days: Sequence[DayRow]) -> dict[str, dict[str, Any]]:
+    """The three charts over days: activity, calls and latency (two series each)."""
+    stamps = day_stamps([d.day for d in days])
+
+    def by_day(kind: str, y_label: str, *pairs: dict[str, Any]) -> dict[str, Any]:
+        return chart(kind=kind, x=stamps, x_time=True, series_list=list(pairs), y_label=y_label)
+
+    return {
+        "chart_activity": by_day(
+            "bars",
+            "per day",
+            series("Faces enrolled (solid)", [d.enrolled for d in days]),
+            series("Lookups (hatched)", [d.lookups for d in days], "hatched"),
+        ),
+        "chart_calls": by_day(
+            "bars",
+            "per day",
+            series("Calls (solid)", [d.calls for d in days]),
+            series("Errors (hatched)", [d.errors for d in days], "hatched"),
+        ),
+        "chart_latency": by_day(
+            "lines",
+            "ms",
+            series(
+                "Mean ms (solid, ●)",
+                [round(d.avg_ms, 1) if d.avg_ms is not None else None for d in days],
+            ),
+            series(
+                "Slowest ms (dashed, ■)",
+                [round(d.max_ms, 1) if d.calls else None for d in days],
+                "dashed",
+            ),
         ),
     }
 

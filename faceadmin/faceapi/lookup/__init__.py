@@ -17,12 +17,9 @@ This package re-exports the names its callers used when it was one module.
 from __future__ import annotations
 
 from faceadmin.faceapi.lookup.crops import (
-    CROP_FACE_PX,
     MAX_CLUSTER_ENROLL,
     ClusterFace,
-    cut,
     parse_crop,
-    upright,
 )
 from faceadmin.faceapi.lookup.detect import photo_detect
 from faceadmin.faceapi.lookup.enroll import cluster_enroll, photo_enroll_face
@@ -69,16 +66,8 @@ from faceadmin.faceapi.lookup.targets import (
     PERSON_KINDS,
     collection_options,
     person_options,
-    untrained_reason,
 )
 from faceadmin.faceapi.lookup.verify import photo_verify
-
-# The names `faceapi.grouping` and `faceapi.privacy` still import from the one-module days.
-_CROP_FACE_PX = CROP_FACE_PX
-_Lookup = AzureSession
-_cut = cut
-_upright = upright
-_untrained_reason = untrained_reason
 
 __all__ = [
     "DETECTION_MODELS",

@@ -73,6 +73,50 @@ def _original(row: FaceImage | None) -> bytes | None:
         return None
 
 
+class _Photos:
+    """Writes the stored originals into the archive and a manifest row for each."""
+
+    def __init__(
+        self,
+        archive: zipfile.ZipFile,
+        writer: csv.DictWriter[str],
+        stored: dict[str, FaceImage],
+        summary: ExportSummary,
+        progress: Any,
+    ) -> None:
+        self.archive, self.writer, self.stored = archive, writer, stored
+        self.summary, self.progress = summary, progress
+
+    def add(self, ref: str, name: str, user_data: str, face_id: str, folder: str) -> bool:
+        summary = self.summary
+        summary.faces += 1
+        row = self.stored.get(face_id)
+        data = _original(row)
+        if data is None or row is None:
+            summary.missing.append(
+                {"person": name, "persistedFaceId": face_id, "reason": "no stored original"}
+            )
+            return False
+        ext = PurePosixPath(row.original.name or "").suffix or ".jpg"
+        path = f"photos/{folder}/{face_id}{ext}"
+        self.archive.writestr(path, data)
+        summary.exported += 1
+        summary.bytes += len(data)
+        self.writer.writerow(
+            {
+                "person_id_or_name": ref,
+                "name": name,
+                "user_data": user_data,
+                "file": path,
+                "persisted_face_id": face_id,
+                "source_filename": row.source_filename,
+            }
+        )
+        if self.progress is not None:
+            self.progress(advance=1)
+        return True
+
+
 def collection_export_zip(
     *,
     tenant: Tenant,
@@ -96,62 +140,15 @@ def collection_export_zip(
     }
     # Photos are compressed already: store them as they are.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-
-        def add(ref: str, name: str, user_data: str, face_id: str, folder: str) -> bool:
-            summary.faces += 1
-            row = stored.get(face_id)
-            data = _original(row)
-            if data is None or row is None:
-                summary.missing.append(
-                    {"person": name, "persistedFaceId": face_id, "reason": "no stored original"}
-                )
-                return False
-            ext = PurePosixPath(row.original.name or "").suffix or ".jpg"
-            path = f"photos/{folder}/{face_id}{ext}"
-            archive.writestr(path, data)
-            summary.exported += 1
-            summary.bytes += len(data)
-            writer.writerow(
-                {
-                    "person_id_or_name": ref,
-                    "name": name,
-                    "user_data": user_data,
-                    "file": path,
-                    "persisted_face_id": face_id,
-                    "source_filename": row.source_filename,
-                }
-            )
-            if progress is not None:
-                progress(advance=1)
-            return True
-
+        photos = _Photos(archive, writer, stored, summary, progress)
         if kind in colls.PERSON_KINDS:
-            persons = _persons(tenant, kind, collection_id)
-            summary.persons = len(persons)
-            if progress is not None:
-                progress(total=sum(len(p.persisted_face_ids) for p in persons), done=0)
-            for person in persons:
-                moved = [
-                    add(
-                        person.person_id, person.name, person.user_data or "", fid, person.person_id
-                    )
-                    for fid in person.persisted_face_ids
-                ]
-                if not any(moved):
-                    writer.writerow(
-                        {
-                            "person_id_or_name": person.person_id,
-                            "name": person.name,
-                            "user_data": person.user_data or "",
-                            "file": "",
-                        }
-                    )
+            _export_persons(tenant, kind, collection_id, photos, progress)
         else:
             faces = list(colls.face_list_faces(tenant=tenant, kind=kind, list_id=collection_id))
             if progress is not None:
                 progress(total=len(faces), done=0)
             for face in faces:
-                add("", "", face.user_data or "", face.persisted_face_id, "faces")
+                photos.add("", "", face.user_data or "", face.persisted_face_id, "faces")
         archive.writestr(MANIFEST_NAME, manifest.getvalue())
         archive.writestr(
             "collection.json",
@@ -167,6 +164,30 @@ def collection_export_zip(
             ),
         )
     return summary
+
+
+def _export_persons(
+    tenant: Tenant, kind: CollectionKind, collection_id: str, photos: _Photos, progress: Any
+) -> None:
+    """Every person's photos; a person without any gets a manifest row of its own."""
+    persons = _persons(tenant, kind, collection_id)
+    photos.summary.persons = len(persons)
+    if progress is not None:
+        progress(total=sum(len(p.persisted_face_ids) for p in persons), done=0)
+    for person in persons:
+        moved = [
+            photos.add(person.person_id, person.name, person.user_data or "", fid, person.person_id)
+            for fid in person.persisted_face_ids
+        ]
+        if not any(moved):
+            photos.writer.writerow(
+                {
+                    "person_id_or_name": person.person_id,
+                    "name": person.name,
+                    "user_data": person.user_data or "",
+                    "file": "",
+                }
+            )
 
 
 def export_path(job: Any) -> Path:

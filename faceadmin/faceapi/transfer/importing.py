@@ -1,31 +1,25 @@
 """Import a ZIP or folder of photos into a collection: the dry-run check, then the run.
 
-Both are jobs (see `job_kinds`). The check reads every file and reports, before anything is
-written, what the run would do: persons to create or reuse, files that are not photos, too
-large, duplicated (same SHA-256) or already enrolled, and, when asked (it costs one detect
-call per photo, plus one identify call per ten faces when the target is trained), photos
-without a face, with several faces, with a face too small, and faces that already match a
-*different* person. The run then enrolls photo by photo, recording each file as a finished
-step: a paused, cancelled, failed or killed run continues where it stopped, and a photo
-whose SHA-256 is already enrolled in the collection is skipped, so nothing is enrolled twice.
+Both are jobs (see `job_kinds`). The check (`checking`) reads every file and reports, before
+anything is written, what the run would do. The run (here, with what both share) enrolls
+photo by photo in threads (`threads`), recording each file as a finished step: a paused,
+cancelled, failed or killed run continues where it stopped, and a photo whose SHA-256 is
+already enrolled in the collection is skipped, so nothing is enrolled twice.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
-import queue
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 
 from faceadmin.clients.errors import FaceApiError
 from faceadmin.clients.types import FaceRectangle
@@ -39,9 +33,10 @@ from faceadmin.faceapi.transfer.sources import (
     open_source,
     read_entries,
 )
-from faceadmin.faceapi.transfer.targets import Target, chunks, patience, target_for
+from faceadmin.faceapi.transfer.targets import Target, patience, target_for
+from faceadmin.faceapi.transfer.threads import in_threads
 from faceadmin.jobs.models import Job, JobItem
-from faceadmin.jobs.runner import JobContext, JobInterrupted, job_workdir
+from faceadmin.jobs.runner import JobContext, job_workdir
 from faceadmin.tenants.audit import audit_record
 
 POLICIES = {
@@ -93,11 +88,11 @@ def source_path(job: Job) -> Path:
     return Path(given) if given else job_workdir(job) / "source.zip"
 
 
-def _plan_path(job: Job) -> Path:
+def plan_path(job: Job) -> Path:
     return job_workdir(job) / "plan.json"
 
 
-def _min_face() -> int:
+def min_face() -> int:
     return int(settings.FACEADMIN_IMPORT_MIN_FACE_PIXELS)
 
 
@@ -105,47 +100,12 @@ def _rect(values: list[int]) -> FaceRectangle:
     return FaceRectangle(*map(int, values))
 
 
-def _rects(faces: list[FaceRectangle]) -> list[list[int]]:
+def rects(faces: list[FaceRectangle]) -> list[list[int]]:
     return [[f.left, f.top, f.width, f.height] for f in faces]
 
 
 def _target_info(options: ImportParams, target: Target) -> dict[str, str]:
     return {"kind": options.kind, "collection_id": options.collection_id, "label": target.label}
-
-
-# --- the check (dry run) ---------------------------------------------------------------------
-
-
-@dataclass
-class _Row:
-    file: str
-    person: str
-    status: str = "ok"
-    reason: str = ""
-    sha256: str = ""
-    faces: list[list[int]] | None = None
-
-    def report(self) -> dict[str, str]:
-        return {
-            "file": self.file,
-            "person": self.person,
-            "status": self.status,
-            "reason": self.reason,
-        }
-
-
-CHECK_LABELS = {
-    "ok": "ready",
-    "refused": "refused before reading",
-    "not_image": "not an image",
-    "duplicate": "duplicate file in the source",
-    "already_enrolled": "already enrolled here (skipped)",
-    "no_person": "no person folder",
-    "no_face": "no face found",
-    "several_faces": "several faces",
-    "small_face": "face too small",
-    "matches_other": "already matches another person",
-}
 
 
 RUN_LABELS = {
@@ -157,7 +117,7 @@ RUN_LABELS = {
 }
 
 
-def _read_checked(source: Source, entry: Entry, limits: Limits) -> bytes | str:
+def read_checked(source: Source, entry: Entry, limits: Limits) -> bytes | str:
     """The photo's bytes, or why it cannot be used."""
     if entry.problem:
         return entry.problem
@@ -168,196 +128,6 @@ def _read_checked(source: Source, entry: Entry, limits: Limits) -> bytes | str:
     except Exception as exc:  # a corrupt entry (bad CRC, truncated) is that file's problem
         return f"cannot be read from the source ({type(exc).__name__})"
     return data
-
-
-def import_check(ctx: JobContext) -> dict[str, Any]:
-    """The dry-run report (a job's result); writes nothing but the plan file of the job."""
-    options = ImportParams.of(ctx.params)
-    target = target_for(tenant=ctx.tenant, kind=options.kind, collection_id=options.collection_id)
-    limits = Limits.from_settings()
-    source = open_source(source_path(ctx.job))
-    try:
-        entries = read_entries(source, limits)
-        ctx.progress(done=0, total=len(entries), message="Reading the files", force=True)
-        existing = target.persons()
-        enrolled = target.enrolled_sha256()
-        seen: dict[str, str] = {}
-        rows: list[_Row] = []
-        persons: dict[str, dict[str, Any]] = {}
-        for entry in entries:
-            ctx.check_control()
-            row = _Row(entry.path, entry.person_name)
-            rows.append(row)
-            if entry.path == PERSON_ONLY:
-                row.status, row.reason = "ok", "person without photos"
-            elif entry.problem:
-                row.status, row.reason = "refused", entry.problem
-            elif target.has_persons and not entry.person_ref:
-                row.status, row.reason = "no_person", "put it in a folder named after the person"
-            else:
-                got = _read_checked(source, entry, limits)
-                if isinstance(got, str):
-                    row.status, row.reason = "refused", got
-                else:
-                    row.sha256 = imagestore.sha256_of(got)
-                    try:
-                        imagestore.open_upright(got)
-                    except imagestore.UnreadableImage:
-                        row.status, row.reason = "not_image", "not an image we can read"
-                    else:
-                        if row.sha256 in enrolled:
-                            row.status = "already_enrolled"
-                        elif row.sha256 in seen:
-                            row.status, row.reason = "duplicate", f"same file as {seen[row.sha256]}"
-                        else:
-                            seen[row.sha256] = entry.path
-            if target.has_persons and entry.person_ref and row.status not in ("refused",):
-                info = persons.setdefault(
-                    entry.person_ref,
-                    {
-                        "ref": entry.person_ref,
-                        "name": entry.person_name,
-                        "action": "reuse" if entry.person_ref in existing else "create",
-                        "person_id": existing.get(entry.person_ref, ""),
-                        "photos": 0,
-                    },
-                )
-                if row.status == "ok" and entry.path != PERSON_ONLY:
-                    info["photos"] += 1
-            ctx.progress(advance=1)
-        ready = [r for r in rows if r.status == "ok" and r.file != PERSON_ONLY]
-        detect_calls = len(ready) if options.detect else 0
-        identify_calls = 0
-        if options.detect and ready:
-            identify_calls = _check_faces(ctx, source, entries, ready, target, options, limits)
-        ctx.progress(message="Finished", force=True)
-        # What the run reuses: the faces found (no second detect), and which file of a
-        # duplicated photo goes in (the first; with threads it would otherwise be a race).
-        plan = {
-            r.file: {
-                "sha256": r.sha256,
-                "faces": r.faces,
-                "duplicate_of": seen[r.sha256] if r.status == "duplicate" else "",
-            }
-            for r in rows
-            if r.sha256
-        }
-        _plan_path(ctx.job).parent.mkdir(parents=True, exist_ok=True)
-        _plan_path(ctx.job).write_text(json.dumps(plan))
-    finally:
-        source.close()
-    counts = Counter(r.status for r in rows if r.file != PERSON_ONLY)
-    will_enroll = sum(
-        1
-        for r in rows
-        if r.file != PERSON_ONLY
-        and (
-            r.status in ("ok", "matches_other")
-            or (r.status == "several_faces" and options.policy == "largest")
-        )
-    )
-    problems = [r.report() for r in rows if r.status != "ok"][:REPORT_ROWS]
-    person_list = sorted(persons.values(), key=lambda p: str(p["name"]))
-    return {
-        "target": {
-            "kind": options.kind,
-            "collection_id": options.collection_id,
-            "label": target.label,
-        },
-        "options": options.as_params(),
-        "files": len([r for r in rows if r.file != PERSON_ONLY]),
-        "counts": dict(counts),
-        "count_rows": [[k, label, counts[k]] for k, label in CHECK_LABELS.items() if counts[k]],
-        "will_enroll": will_enroll,
-        "persons_create": sum(1 for p in person_list if p["action"] == "create"),
-        "persons_reuse": sum(1 for p in person_list if p["action"] == "reuse"),
-        "persons": person_list[:REPORT_ROWS],
-        "problems": problems,
-        "problems_cut": max(0, sum(1 for r in rows if r.status != "ok") - REPORT_ROWS),
-        "calls": {
-            "detect": detect_calls,
-            "identify": identify_calls,
-            # The run: one enroll per photo, one create per new person; no detect again for
-            # photos this check already detected.
-            "run": will_enroll + sum(1 for p in person_list if p["action"] == "create"),
-        },
-        "trained": target.trainable and options.detect and target.is_trained(),
-    }
-
-
-def _check_faces(
-    ctx: JobContext,
-    source: Source,
-    entries: list[Entry],
-    ready: list[_Row],
-    target: Target,
-    options: ImportParams,
-    limits: Limits,
-) -> int:
-    """Detect each ready photo (one call each); identify against a trained target."""
-    trained = target.is_trained()
-    ctx.progress(done=0, total=len(ready), message="Detecting faces", force=True)
-    to_identify: list[tuple[str, _Row]] = []
-    by_ref = {e.path: e for e in entries}
-    rows = {row.file: row for row in ready}
-
-    def detect(entry: Entry) -> dict[str, Any]:
-        data = source.read(entry.path, limits.max_file_bytes)
-        try:
-            found = patience(
-                functools.partial(target.detect, data, want_ids=trained),
-                tenant=ctx.tenant,
-                check=ctx.check_control,
-            )
-        except FaceApiError as exc:
-            return {"error": f"the provider refused it: {exc.code} {exc.message}"}
-        return {"faces": found.faces, "face_ids": found.face_ids}
-
-    def record(key: str, entry: Entry, found: dict[str, Any]) -> None:
-        row = rows[entry.path]
-        ctx.progress(advance=1)
-        if "error" in found:
-            row.status, row.reason = "not_image", found["error"]
-            return
-        faces: list[FaceRectangle] = found["faces"]
-        row.faces = _rects(faces)
-        if not faces:
-            row.status, row.reason = "no_face", ""
-        elif len(faces) > 1:
-            row.status = "several_faces"
-            row.reason = f"{len(faces)} faces: {POLICIES[options.policy].lower()}"
-        elif faces[0].width < _min_face():
-            row.status = "small_face"
-            row.reason = f"{faces[0].width} px wide; at least {_min_face()} px needed"
-        if trained and found["face_ids"] and row.status in ("ok", "several_faces"):
-            to_identify.append((found["face_ids"][0], row))
-
-    # Detected in threads like the import; the rows are filled in here, in this thread.
-    _in_threads(ctx, [(row.file, by_ref[row.file]) for row in ready], detect, record)
-    calls = 0
-    persons = target.persons() if to_identify else {}
-    names = {pid: name for name, pid in persons.items() if name != pid}
-    for batch in chunks(to_identify, 10):
-        ctx.check_control()
-        calls += 1
-        best = patience(
-            functools.partial(target.identify, [fid for fid, _ in batch], options.match_threshold),
-            tenant=ctx.tenant,
-            check=ctx.check_control,
-        )
-        for face_id, row in batch:
-            if face_id not in best:
-                continue
-            person_id, confidence = best[face_id]
-            entry = by_ref[row.file]
-            own = persons.get(entry.person_ref)
-            if person_id != own:
-                row.status = "matches_other"
-                row.reason = (
-                    f"looks like {names.get(person_id, person_id)} "
-                    f"(confidence {confidence:.2f}); enrolled anyway"
-                )
-    return calls
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -445,7 +215,7 @@ def _one_file(
         return done("failed", entry.problem)
     if target.has_persons and not entry.person_ref:
         return done("skipped", "not in a person folder")
-    got = _read_checked(source, entry, limits)
+    got = read_checked(source, entry, limits)
     if isinstance(got, str):
         return done("failed", got)
     sha = imagestore.sha256_of(got)
@@ -482,22 +252,12 @@ def _enroll_file(
         imagestore.open_upright(got)
     except imagestore.UnreadableImage:
         return done("failed", "not an image we can read")
-    planned = plan.get(entry.path)
     user = ctx.job.created_by
     try:
-        if (
-            planned is not None
-            and planned.get("sha256") == sha
-            and planned.get("faces") is not None
-        ):
-            faces = [_rect(f) for f in planned["faces"]]
-        else:
-            faces = patience(
-                lambda: target.detect(got).faces, tenant=target.tenant, check=ctx.check_control
-            )
+        faces = _faces_of(ctx, target, got, sha, plan.get(entry.path))
         if not faces:
             return done("failed", "no face found")
-        if options.skip_small and faces[0].width < _min_face():
+        if options.skip_small and faces[0].width < min_face():
             return done("skipped", f"face too small ({faces[0].width} px)")
         person_id = persons.id_for(entry) if target.has_persons or entry.person_name else ""
         row["personId"] = person_id if target.has_persons else ""
@@ -531,6 +291,18 @@ def _enroll_file(
     return done("enrolled", reason, persistedFaceId=face_id)
 
 
+def _faces_of(
+    ctx: JobContext, target: Target, got: bytes, sha: str, planned: dict[str, Any] | None
+) -> list[FaceRectangle]:
+    """The faces the check found on this very photo, else detected now."""
+    if planned is not None and planned.get("sha256") == sha and planned.get("faces") is not None:
+        return [_rect(f) for f in planned["faces"]]
+    faces: list[FaceRectangle] = patience(
+        lambda: target.detect(got).faces, tenant=target.tenant, check=ctx.check_control
+    )
+    return faces
+
+
 def _step_key(index: int, entry: Entry) -> str:
     # Zero-padded, so the steps sort in the source's order (the CSV follows it).
     return f"file:{index:07d}:{entry.path}"[:300]
@@ -560,74 +332,6 @@ class _Shared:
             self.in_flight.discard(sha)
             if enrolled:
                 self.enrolled.add(sha)
-
-
-def _in_threads[R](
-    ctx: JobContext,
-    todo: list[tuple[str, Entry]],
-    work: Callable[[Entry], R],
-    record: Callable[[str, Entry, R], None],
-) -> None:
-    """Run `work` on each entry in FACEADMIN_IMPORT_THREADS threads; record each outcome here.
-
-    The engine's face detector releases the GIL, so two threads keep both cores busy, and
-    for a cloud tenant they overlap the network waits (the rate limit still holds: the
-    limiter is shared). Steps are recorded in this thread only, as they finish; a pause,
-    cancel or error stops the threads taking new files, and the files already under way
-    finish and are recorded before it is raised, so no enrolled photo goes unrecorded."""
-    queue_in: queue.SimpleQueue[tuple[str, Entry]] = queue.SimpleQueue()
-    for item in todo:
-        queue_in.put(item)
-    results: queue.SimpleQueue[tuple[str, Entry, R | None, BaseException | None]]
-    results = queue.SimpleQueue()
-    stop = threading.Event()
-
-    def worker() -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    key, entry = queue_in.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    results.put((key, entry, work(entry), None))
-                except BaseException as exc:
-                    results.put((key, entry, None, exc))
-                    stop.set()
-                    return
-        finally:
-            connections.close_all()
-
-    count = max(1, min(int(settings.FACEADMIN_IMPORT_THREADS), len(todo)))
-    threads = [threading.Thread(target=worker, name=f"import-{i}") for i in range(count)]
-    for thread in threads:
-        thread.start()
-    error: BaseException | None = None
-    try:
-        while True:
-            try:
-                key, entry, row, exc = results.get(timeout=0.2)
-            except queue.Empty:
-                if not any(t.is_alive() for t in threads) and results.empty():
-                    break
-            else:
-                if exc is not None:
-                    error = error or exc
-                elif row is not None:
-                    record(key, entry, row)
-            if error is None:
-                try:
-                    ctx.check_control()
-                except JobInterrupted as exc:
-                    error = exc
-            if error is not None:
-                stop.set()
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
-    if error is not None:
-        raise error
 
 
 def run_import(
@@ -664,10 +368,17 @@ def run_import(
                 intent_done(ctx, sha=row["sha256"])
             ctx.progress(advance=1, message=f"{entry.path}: {row['status']}")
 
-        _in_threads(ctx, todo, one, record)
+        in_threads(ctx, todo, one, record)
     finally:
         source.close()
     ctx.progress(force=True, message="Finished")
+    return _run_result(ctx, target, options, recovery.as_dict(), len(entries))
+
+
+def _run_result(
+    ctx: JobContext, target: Target, options: ImportParams, recovery: dict[str, Any], files: int
+) -> dict[str, Any]:
+    """Audit the import (counts of every attempt) and return the job's result."""
     counts = Counter(
         JobItem.objects.filter(job=ctx.job, key__startswith="file:").values_list(
             "status", flat=True
@@ -686,10 +397,10 @@ def run_import(
     )
     return {
         "target": _target_info(options, target),
-        "recovery": recovery.as_dict(),
+        "recovery": recovery,
         "counts": dict(counts),
         "count_rows": [[k, label, counts[k]] for k, label in RUN_LABELS.items() if counts[k]],
-        "files": len(entries),
+        "files": files,
         "persons_created": created,
         "trainable": target.trainable,
     }

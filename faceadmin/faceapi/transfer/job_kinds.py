@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faceadmin.faceapi.transfer import copying, exporting, importing
+from faceadmin.faceapi.transfer import checking, copying, exporting, importing
 from faceadmin.jobs.registry import job_kind
 
 job_kind(
@@ -10,7 +10,7 @@ job_kind(
     label="Import check (dry run)",
     result_template="transfer/result_check.html",
     pausable=True,
-)(importing.import_check)
+)(checking.import_check)
 job_kind(
     "import",
     label="Import",

@@ -319,8 +319,8 @@ class GalleryTarget(Target):
         return {str(data.get("sha256")) for data in rows if isinstance(data, dict)}
 
     def detect(self, image: bytes, *, want_ids: bool = False) -> DetectedPhoto:
-        from faceadmin.faceapi.findface_lookup import photo_detect_faces
         from faceadmin.faceapi.lookup import photo_from_bytes
+        from faceadmin.faceapi.lookup.findface import photo_detect_faces
 
         detection = photo_detect_faces(
             tenant=self.tenant, photo=photo_from_bytes(data=image, filename="photo")
