@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from faceadmin.clients.embedded import EMBEDDED_ORIGIN
 from faceadmin.clients.findface import DEFAULT_GALLERY, META_MAX_BYTES
@@ -23,8 +23,17 @@ from faceadmin.faceapi.common import _audited
 from faceadmin.faceapi.connection import findface_client_for as _client
 from faceadmin.tenants.models import Tenant
 
-if TYPE_CHECKING:
-    from faceadmin.faceapi.lookup import Photo
+
+class Photo(Protocol):
+    """What enrolling needs of a photo (`faceapi.lookup.Photo` is one): its bytes, else its
+    URL. A protocol, so this module does not import the lookup package, which imports it."""
+
+    @property
+    def data(self) -> bytes | None: ...
+
+    @property
+    def url(self) -> str | None: ...
+
 
 GALLERY_PAGE_SIZE = 24
 

@@ -29,7 +29,7 @@ from faceadmin.faceapi.calibration import (
     identify_threshold_save,
 )
 from faceadmin.faceapi.errors import FaceApiError
-from faceadmin.faceapi.providers import provider_profile
+from faceadmin.faceapi.providers import provider_for
 from faceadmin.jobs.models import Job, JobStatus
 from faceadmin.jobs.services import job_get
 from faceadmin.tenants.access import TenantRequest, can, tenant_view
@@ -39,7 +39,7 @@ TEMPLATE = "dashboard/calibration.html"
 
 
 def _kind(request: TenantRequest, kind: str) -> Any:
-    if provider_profile(request.tenant).uses_galleries:
+    if not provider_for(request.tenant).capabilities.calibration:
         raise Http404("Calibration of FindFace galleries is not available yet.")
     return person_kind_or_404(kind)
 

@@ -19,7 +19,7 @@ from faceadmin.faceapi.kinds import (
     PERSON_KINDS,
     TRAINABLE_KINDS,
 )
-from faceadmin.faceapi.providers import provider_profile
+from faceadmin.faceapi.providers import provider_for
 from faceadmin.faceapi.services import ApiErrorView
 from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.access import TenantRequest, can
@@ -46,7 +46,7 @@ def base_context(
 ) -> dict[str, Any]:
     """What every collection template uses: the kind, ids and what the user may do."""
     context: dict[str, Any] = {
-        "provider": provider_profile(request.tenant),
+        "provider": provider_for(request.tenant),
         "can_operate": can(request.membership, Role.OPERATOR),
         "can_delete": can(request.membership, Role.ADMIN),
     }

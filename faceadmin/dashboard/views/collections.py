@@ -32,7 +32,7 @@ from faceadmin.faceapi.kinds import (
     PERSON_KINDS,
     TRAINABLE_KINDS,
 )
-from faceadmin.faceapi.providers import provider_profile
+from faceadmin.faceapi.providers import provider_for
 from faceadmin.faceapi.services import (
     collection_create,
     collection_delete,
@@ -52,7 +52,7 @@ PAGE_SIZE = 50
 @tenant_view()
 def collection_index(request: TenantRequest) -> HttpResponse:
     """One kind at a time (tabs), one listing call per page."""
-    if provider_profile(request.tenant).uses_galleries:
+    if provider_for(request.tenant).capabilities.galleries:
         return galleries.gallery_index(request)
     kind = kind_or_404(request.GET.get("kind") or KIND_SLUGS[CollectionKind.PERSON_GROUP])
     context = base_context(request, kind) | {
@@ -77,7 +77,7 @@ def collection_index(request: TenantRequest) -> HttpResponse:
 
 @tenant_view(Role.OPERATOR)
 def collection_new(request: TenantRequest) -> HttpResponse:
-    if provider_profile(request.tenant).uses_galleries:
+    if provider_for(request.tenant).capabilities.galleries:
         return galleries.gallery_new(request)
     chosen = request.GET.get("kind", "")
     initial = {
@@ -111,7 +111,7 @@ def collection_new(request: TenantRequest) -> HttpResponse:
 @tenant_view()
 def collection_show(request: TenantRequest, kind: str, collection_id: str) -> HttpResponse:
     """A person group shows its persons; a face list shows its faces (the audit page)."""
-    if provider_profile(request.tenant).uses_galleries:
+    if provider_for(request.tenant).capabilities.galleries:
         return galleries.gallery_page(request, kind, collection_id)
     collection_kind = kind_or_404(kind)
     if collection_kind in PERSON_KINDS:
@@ -159,7 +159,7 @@ def collection_edit(request: TenantRequest, kind: str, collection_id: str) -> Ht
 @tenant_view(Role.ADMIN)
 def collection_remove(request: TenantRequest, kind: str, collection_id: str) -> HttpResponse:
     """GET: the confirm step, naming what goes; POST: delete."""
-    if provider_profile(request.tenant).uses_galleries:
+    if provider_for(request.tenant).capabilities.galleries:
         return galleries.gallery_remove(request, kind, collection_id)
     collection_kind = kind_or_404(kind)
     context = base_context(request, collection_kind, collection_id)
@@ -207,7 +207,7 @@ OVERVIEW_TRAINING_ROWS = 5
 @tenant_view()
 def collections_overview(request: TenantRequest) -> HttpResponse:
     """The counts on the tenant's home page; loaded by htmx so the page renders at once."""
-    if provider_profile(request.tenant).uses_galleries:
+    if provider_for(request.tenant).capabilities.galleries:
         return galleries.gallery_overview_fragment(request)
     summaries = collection_summaries(tenant=request.tenant)
     rows = [

@@ -1,7 +1,7 @@
 """The collection pages of a FindFace tenant: galleries and their faces.
 
 The collection views dispatch here when the tenant's provider keeps galleries
-(`provider_profile(tenant).uses_galleries`); these render the same templates, whose
+(`provider_for(tenant).capabilities.galleries`); these render the same templates, whose
 gallery sections switch on `provider`. The kind segment of a gallery's URL is "galleries":
 `/t/<slug>/collections/galleries/<name>/`. Writes on faces have routes of their own, listed
 in `urlpatterns`.
@@ -42,7 +42,7 @@ from faceadmin.faceapi.galleries import (
     gallery_overview,
 )
 from faceadmin.faceapi.lookup import PhotoError
-from faceadmin.faceapi.providers import provider_profile
+from faceadmin.faceapi.providers import provider_for
 from faceadmin.tenants.access import TenantRequest, can, tenant_view
 from faceadmin.tenants.models import Role
 
@@ -66,7 +66,7 @@ class GalleryInfo:
 
 def gallery_context(request: TenantRequest, gallery: str = "") -> dict[str, Any]:
     return {
-        "provider": provider_profile(request.tenant),
+        "provider": provider_for(request.tenant),
         "can_operate": can(request.membership, Role.OPERATOR),
         "can_delete": can(request.membership, Role.ADMIN),
         "kind_slug": GALLERIES,
@@ -182,7 +182,7 @@ def gallery_overview_fragment(request: TenantRequest) -> HttpResponse:
 
 
 def _gallery_only(request: TenantRequest) -> None:
-    if not provider_profile(request.tenant).uses_galleries:
+    if not provider_for(request.tenant).capabilities.galleries:
         raise Http404("This tenant has no galleries.")
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from faceadmin.dashboard.forms_transfer import CopyForm, ImportForm
 from faceadmin.dashboard.views.collection_support import base_context, kind_or_404
 from faceadmin.faceapi.kinds import KIND_SLUGS
-from faceadmin.faceapi.providers import provider_profile
+from faceadmin.faceapi.providers import provider_for
 from faceadmin.faceapi.transfer.exporting import export_path
 from faceadmin.faceapi.transfer.importing import (
     DEFAULT_MATCH_THRESHOLD,
@@ -99,14 +99,14 @@ def _import_page(request: TenantRequest, kind: str, collection_id: str) -> HttpR
 
 @tenant_view(Role.OPERATOR)
 def collection_import(request: TenantRequest, kind: str, collection_id: str) -> HttpResponse:
-    if provider_profile(request.tenant).uses_galleries:
+    if not provider_for(request.tenant).capabilities.collection_kinds:
         raise Http404("A FindFace tenant imports into galleries.")
     return _import_page(request, KIND_SLUGS[kind_or_404(kind)], collection_id)
 
 
 @tenant_view(Role.OPERATOR)
 def gallery_import(request: TenantRequest, gallery: str) -> HttpResponse:
-    if not provider_profile(request.tenant).uses_galleries:
+    if not provider_for(request.tenant).capabilities.galleries:
         raise Http404("Only FindFace tenants have galleries.")
     return _import_page(request, GALLERY, gallery)
 

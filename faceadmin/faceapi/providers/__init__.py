@@ -21,7 +21,6 @@ __all__ = [
     "FindFaceProvider",
     "Provider",
     "provider_for",
-    "provider_profile",
 ]
 
 
@@ -30,7 +29,3 @@ def provider_for(tenant: Tenant) -> Provider:
     if tenant.provider == ProviderName.FINDFACE:
         return FindFaceProvider(tenant)
     return AzureProvider(tenant)
-
-
-# Transitional name, removed once no view uses it.
-provider_profile = provider_for

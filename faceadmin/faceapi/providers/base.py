@@ -84,8 +84,3 @@ class Provider(LookupOperations):
     @property
     def threshold_presets(self) -> tuple[tuple[str, str], ...]:
         return self.capabilities.threshold_presets
-
-    # Transitional: pages not yet moved to capabilities. Removed once none reads it.
-    @property
-    def uses_galleries(self) -> bool:
-        return self.capabilities.galleries
