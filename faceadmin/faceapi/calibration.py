@@ -385,6 +385,10 @@ def _face_ids(
 def calibration_run(ctx: JobContext) -> dict[str, Any]:
     """The job: detect each sample face once, verify every pair, summarise."""
     params = ctx.params
+    if params["kind"] == "gallery":  # a FindFace gallery: calibration_gallery
+        from faceadmin.faceapi.calibration_gallery import gallery_calibration_run
+
+        return gallery_calibration_run(ctx)
     faces = [SampleFace(pfid, pid) for pfid, pid in params["faces"]]
     genuine_pairs = [(int(a), int(b)) for a, b in params["genuine"]]
     impostor_pairs = [(int(a), int(b)) for a, b in params["impostor"]]
