@@ -53,7 +53,6 @@ from faceadmin.faceapi.collections import collection_get
 from faceadmin.faceapi.common import _client
 from faceadmin.faceapi.kinds import DETECTION_MODEL, PERSON_KINDS
 from faceadmin.faceapi.models import FaceImage
-from faceadmin.jobs.registry import job_kind
 from faceadmin.jobs.runner import JobContext
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
@@ -385,10 +384,6 @@ def _face_ids(
 def calibration_run(ctx: JobContext) -> dict[str, Any]:
     """The job: detect each sample face once, verify every pair, summarise."""
     params = ctx.params
-    if params["kind"] == "gallery":  # a FindFace gallery: calibration_gallery
-        from faceadmin.faceapi.calibration_gallery import gallery_calibration_run
-
-        return gallery_calibration_run(ctx)
     faces = [SampleFace(pfid, pid) for pfid, pid in params["faces"]]
     genuine_pairs = [(int(a), int(b)) for a, b in params["genuine"]]
     impostor_pairs = [(int(a), int(b)) for a, b in params["impostor"]]
@@ -566,11 +561,4 @@ __all__ = [
     "recommended_threshold",
 ]
 
-
-@job_kind(
-    JOB_KIND,
-    label="Threshold calibration",
-    result_template="dashboard/calibration_result.html",
-)
-def calibration_job(ctx: JobContext) -> dict[str, Any]:
-    return calibration_run(ctx)
+# The job kind is registered in `calibration_gallery` (it runs galleries too).

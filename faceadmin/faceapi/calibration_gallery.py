@@ -33,8 +33,21 @@ from faceadmin.clients.errors import FaceApiError, ProviderUnavailable, RateLimi
 from faceadmin.clients.findface import DEFAULT_GALLERY
 from faceadmin.clients.findface_types import PRESET_THRESHOLDS, BBox, Face
 from faceadmin.faceapi import imagestore
+from faceadmin.faceapi.calibration import (
+    JOB_KIND,
+    MAX_SAMPLE,
+    PAIRS_PER_STEP,
+    SampleFace,
+    _impostor_pairs,
+    _Pair,
+    _result,
+    _Scored,
+    calibration_run,
+    default_sample,
+)
 from faceadmin.faceapi.connection import findface_client_for
 from faceadmin.faceapi.galleries import thumbnail_src
+from faceadmin.jobs.registry import job_kind
 from faceadmin.jobs.runner import JobContext
 from faceadmin.tenants.models import Tenant
 
@@ -121,8 +134,6 @@ def _face_row(tenant: Tenant, face: Face) -> dict[str, Any]:
 def _pairs_sample(
     metas: dict[str, list[int]], count: int, sample: int, rng: random.Random
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int, int]:
-    from faceadmin.faceapi.calibration import SampleFace, _impostor_pairs
-
     genuine_all = [
         (a, b) for idx in metas.values() for n, a in enumerate(idx) for b in idx[n + 1 :]
     ]
@@ -141,8 +152,6 @@ def gallery_calibration_plan(
     *, tenant: Tenant, gallery: str, sample: int | None = None
 ) -> GalleryCalibrationPlan:
     """What a calibration of this gallery would score (lists the gallery's faces)."""
-    from faceadmin.faceapi.calibration import MAX_SAMPLE, default_sample
-
     sample = max(2, min(sample or default_sample(tenant), MAX_SAMPLE))
     client = findface_client_for(tenant)
     where = None if gallery == DEFAULT_GALLERY else gallery
@@ -230,8 +239,6 @@ def _verify(client: Any, one: Any, two: Any) -> float | None:
 
 def gallery_calibration_run(ctx: JobContext) -> dict[str, Any]:
     """The job for a gallery: fetch each face's image once, verify every pair, summarise."""
-    from faceadmin.faceapi.calibration import PAIRS_PER_STEP, SampleFace, _Pair, _result, _Scored
-
     params = ctx.params
     faces = params["gallery_faces"]
     pairs = [(int(a), int(b), True) for a, b in params["genuine"]]
@@ -292,7 +299,6 @@ def _current(tenant: Tenant, result: dict[str, Any]) -> dict[str, Any]:
 
 def gallery_calibration_latest(*, tenant: Tenant, gallery: str) -> Any:
     """The newest calibration job of this gallery (any status), or None."""
-    from faceadmin.faceapi.calibration import JOB_KIND
     from faceadmin.jobs.models import Job
 
     return (
@@ -306,7 +312,6 @@ def gallery_calibration_latest(*, tenant: Tenant, gallery: str) -> Any:
 
 def gallery_calibration_start(*, tenant: Tenant, user: Any, plan: GalleryCalibrationPlan) -> Any:
     """Queue a calibration job for this gallery plan; returns the Job."""
-    from faceadmin.faceapi.calibration import JOB_KIND
     from faceadmin.jobs.services import job_create
 
     return job_create(
@@ -317,3 +322,15 @@ def gallery_calibration_start(*, tenant: Tenant, user: Any, plan: GalleryCalibra
         params=plan.to_params(),
         total=len(plan.faces) + plan.pairs,
     )
+
+
+@job_kind(
+    JOB_KIND,
+    label="Threshold calibration",
+    result_template="dashboard/calibration_result.html",
+)
+def calibration_job(ctx: JobContext) -> dict[str, Any]:
+    """Person groups (`calibration.calibration_run`) and FindFace galleries alike."""
+    if ctx.params["kind"] == GALLERY_KIND:
+        return gallery_calibration_run(ctx)
+    return calibration_run(ctx)

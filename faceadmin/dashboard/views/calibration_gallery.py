@@ -16,6 +16,7 @@ from faceadmin.faceapi.calibration import default_sample
 from faceadmin.faceapi.calibration_gallery import (
     FINDFACE_DEFAULT_THRESHOLD,
     LISTING_PAGE,
+    closest_preset,
     gallery_calibration_latest,
     gallery_calibration_plan,
     gallery_calibration_start,
@@ -83,3 +84,9 @@ urlpatterns: list[URLPattern] = [
         name="gallery_calibration",
     ),
 ]
+
+
+def gallery_threshold_initial(request: TenantRequest) -> dict[str, str]:
+    """The gallery lookup's preset: the one closest to the tenant's calibrated threshold."""
+    saved = request.tenant.identify_threshold
+    return {} if saved is None else {"threshold": closest_preset(saved)["name"]}
