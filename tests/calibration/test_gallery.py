@@ -145,3 +145,16 @@ def test_closest_preset() -> None:
     assert cg.closest_preset(0.7)["name"] == "medium"
     assert cg.closest_preset(0.9)["name"] == "strict"
     assert cg.closest_preset(0.1)["name"] == "low"
+
+
+def test_gallery_lookup_preselects_the_closest_preset(
+    ff_tenant: Tenant,  # noqa: F811
+    ff_client_as: Any,  # noqa: F811
+) -> None:
+    client = ff_client_as("operator")
+    page = client.get(f"/t/{ff_tenant.slug}/lookup/").content.decode()
+    assert 'value="medium" selected' in page
+    ff_tenant.identify_threshold = 0.8
+    ff_tenant.save(update_fields=["identify_threshold"])
+    page = client.get(f"/t/{ff_tenant.slug}/lookup/").content.decode()
+    assert 'value="strict" selected' in page
