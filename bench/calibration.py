@@ -1,6 +1,8 @@
 """Threshold calibration of a person group of 100 persons x 3 faces on the embedded engine.
 
 Run: .venv/bin/python bench/calibration.py [--persons 100] [--faces 3] [--sample 5000]
+     .venv/bin/python bench/calibration.py --gallery [...]   (a FindFace gallery on the facade:
+     faces with meta = person name, each pair one verify of two FindFace face crops)
 
 The faces are synthesised: tests/data has 13 photos of 5 people, so each person of the
 bench gets one of those photos (round robin) in 3 versions — cropped differently, flipped or
@@ -98,11 +100,67 @@ def setup_group(persons: int, faces: int) -> Any:
     return tenant
 
 
+def setup_gallery(persons: int, faces: int) -> Any:
+    from faceadmin.engine.findface.accounts import token_account_create
+    from faceadmin.faceapi.connection import findface_client_for
+    from faceadmin.tenants.models import Provider
+    from faceadmin.tenants.services import tenant_create
+
+    _, key = token_account_create(name="bench")
+    tenant = tenant_create(
+        name="Bench", slug="bench", provider=Provider.FINDFACE, endpoint_url="", primary_key=key
+    )
+    client = findface_client_for(tenant)
+    client.gallery_create(name="bench")
+    rng = random.Random(7)
+    started = time.perf_counter()
+    for n in range(persons):
+        source = SOURCES[n % len(SOURCES)]
+        for image in versions(source, faces, rng):
+            client.face_create(photo=image, meta=f"Person {n + 1:03d}", galleries=["bench"])
+    elapsed = time.perf_counter() - started
+    print(f"setup: {persons} metas x {faces} faces enrolled in {elapsed:.1f} s")
+    return tenant
+
+
+def run_gallery(args: argparse.Namespace) -> None:
+    from faceadmin.faceapi import calibration_gallery
+    from faceadmin.jobs.models import Job
+    from tests.conftest import drain_job_queue
+
+    tenant = setup_gallery(args.persons, args.faces)
+    started = time.perf_counter()
+    plan = calibration_gallery.gallery_calibration_plan(
+        tenant=tenant, gallery="bench", sample=args.sample
+    )
+    print(
+        f"plan: {plan.persons_used} metas, {len(plan.faces)} faces, {len(plan.genuine)} "
+        f"genuine + {len(plan.impostor)} impostor pairs, {plan.calls} calls, "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms"
+    )
+    job = calibration_gallery.gallery_calibration_start(tenant=tenant, user=None, plan=plan)
+    started = time.perf_counter()
+    drain_job_queue()
+    total_s = time.perf_counter() - started
+    job = Job.objects.get(pk=job.pk)
+    if job.status != "succeeded":
+        raise SystemExit(f"calibration {job.status}: {job.error}")
+    counts = job.result["counts"]
+    print(
+        f"calibration job: {total_s:.1f} s end to end, {plan.pairs} verifies "
+        f"({total_s / max(1, plan.pairs) * 1000:.0f} ms a pair incl. crop fetches); "
+        f"{counts['genuine']} genuine / {counts['impostor']} impostor scored, "
+        f"{counts['skipped_faces']} faces skipped, {counts['failed_pairs']} pairs failed"
+    )
+    print(f"machine: {os.cpu_count()} cores, shared with other work while measured")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--persons", type=int, default=100)
     parser.add_argument("--faces", type=int, default=3)
     parser.add_argument("--sample", type=int, default=5000)
+    parser.add_argument("--gallery", action="store_true", help="a FindFace gallery instead")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -123,6 +181,9 @@ def main() -> None:
         from faceadmin.jobs.models import Job, JobItem
         from tests.conftest import drain_job_queue
 
+        if args.gallery:
+            run_gallery(args)
+            return
         tenant = setup_group(args.persons, args.faces)
         ProviderCallStat.objects.all().delete()
         started = time.perf_counter()

@@ -5,6 +5,7 @@ from django.urls import path
 from faceadmin.dashboard.views import (
     audit,
     calibration,
+    calibration_gallery,
     catalog,
     collections,
     galleries,
@@ -52,4 +53,5 @@ urlpatterns = [
     *transfer.urlpatterns,
     *users.urlpatterns,
     *calibration.urlpatterns,
+    *calibration_gallery.urlpatterns,
 ]

@@ -53,7 +53,6 @@ from faceadmin.faceapi.collections import collection_get
 from faceadmin.faceapi.common import _client
 from faceadmin.faceapi.kinds import DETECTION_MODEL, PERSON_KINDS
 from faceadmin.faceapi.models import FaceImage
-from faceadmin.jobs.registry import job_kind
 from faceadmin.jobs.runner import JobContext
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
@@ -562,11 +561,4 @@ __all__ = [
     "recommended_threshold",
 ]
 
-
-@job_kind(
-    JOB_KIND,
-    label="Threshold calibration",
-    result_template="dashboard/calibration_result.html",
-)
-def calibration_job(ctx: JobContext) -> dict[str, Any]:
-    return calibration_run(ctx)
+# The job kind is registered in `calibration_gallery` (it runs galleries too).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from faceadmin.faceapi import privacy, retention  # noqa: F401 - they register their own kinds
-from faceadmin.faceapi.calibration import calibration_job  # noqa: F401 - registers itself
+from faceadmin.faceapi.calibration_gallery import calibration_job  # noqa: F401 - registers itself
 from faceadmin.faceapi.duplicates import KIND as DUPLICATES
 from faceadmin.faceapi.duplicates import duplicate_scan_handler
 from faceadmin.faceapi.grouping import KIND as GROUPING

@@ -11,10 +11,12 @@ from playwright.sync_api import expect
 
 from faceadmin.clients.types import CollectionKind
 from faceadmin.faceapi import calibration, services
+from faceadmin.faceapi.connection import findface_client_for
 from faceadmin.tenants.audit import audit_record
 from faceadmin.tenants.models import Tenant
 from tests.conftest import drain_job_queue, screenshot
 from tests.dashboard.conftest import photo
+from tests.findface.conftest import ff_key, ff_members, ff_tenant  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -146,3 +148,45 @@ def test_calibration_and_overview_pages(
     assert width <= 400, f"the overview scrolls sideways at 390 px ({width} px wide)"
     assert errors == [], errors
     _ = calibration  # the job kind is registered by importing the app
+
+
+def test_gallery_calibration_page(
+    live_server: Any,
+    page: Any,
+    logged_in_page: Any,
+    ff_tenant: Tenant,  # noqa: F811
+    ff_members: dict[str, Any],  # noqa: F811
+) -> None:
+    """A FindFace gallery: faces grouped by meta, scored by the facade's verify, shown with
+    FindFace's own crops at 1280 and 390 px."""
+    client = findface_client_for(ff_tenant)
+    client.gallery_create(name="staff")
+    for name, paths in PEOPLE.items():
+        for path in paths:
+            client.face_create(photo=photo(path), meta=name, galleries=["staff"])
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+    logged_in_page("ff-admin")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/t/faces/collections/galleries/staff/")
+    page.get_by_role("link", name="Calibrate thresholds").click()
+    expect(page.get_by_test_id("same-person-rule")).to_contain_text("same meta")
+    expect(page.get_by_test_id("plan-calls")).to_contain_text("78 verify")
+    page.get_by_role("button", name="Start calibration").click()
+    page.wait_for_url("**/jobs/**")
+    drain_job_queue()
+    page.goto(f"{live_server.url}/t/faces/galleries/staff/calibration/")
+    expect(page.get_by_test_id("calibration-result")).to_be_visible(timeout=SLOW)
+    _charts_drawn(page, 2)
+    expect(page.locator(".pair img.thumb").first).to_be_visible()
+    screenshot(page, "calibration-gallery-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(400)
+    screenshot(page, "calibration-gallery-390")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"the page scrolls sideways at 390 px ({width} px wide)"
+    assert errors == [], errors

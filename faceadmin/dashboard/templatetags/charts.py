@@ -28,7 +28,8 @@ def calibration_charts(result: dict[str, Any], job: Any, tenant: Tenant) -> dict
     centres = [round(start + width / 2, 3) for start in hist["starts"]]
     curve = result["curve"]
     saved = tenant.identify_threshold
-    current = saved if saved is not None else PROVIDER_DEFAULT_THRESHOLD
+    default = float(result.get("provider_default", PROVIDER_DEFAULT_THRESHOLD))
+    current = saved if saved is not None else default
     label = f"{'provider default' if saved is None else 'current'} {current:.2f}"
     genuine, impostor = result["genuine_scores"], result["impostor_scores"]
     marker = {"x": current, "label": label}
@@ -67,7 +68,10 @@ def calibration_charts(result: dict[str, Any], job: Any, tenant: Tenant) -> dict
         "current_false_non_matches": sum(1 for s in genuine if s < current),
         "hist_id": f"calib-hist-{job.pk}",
         "rates_id": f"calib-rates-{job.pk}",
-        "kind_slug": KIND_SLUGS.get(CollectionKind(kind), "persongroups"),
+        "kind_slug": "galleries"
+        if kind == "gallery"
+        else KIND_SLUGS.get(CollectionKind(kind), "persongroups"),
+        "gallery": kind == "gallery",
     }
 
 

@@ -42,6 +42,7 @@ from faceadmin.dashboard.forms_lookup import (
     SimilarForm,
     VerifyForm,
 )
+from faceadmin.dashboard.views.calibration_gallery import gallery_threshold_initial
 from faceadmin.faceapi.errors import FaceApiError
 from faceadmin.faceapi.grouping import (
     grouping_cluster,
@@ -124,7 +125,9 @@ def _lookup_form(
 ) -> LookupForm | GalleryLookupForm:
     data, files = (request.POST, request.FILES) if bound else (None, None)
     if provider.capabilities.galleries:
-        return GalleryLookupForm(data, files, galleries=targets.galleries)
+        return GalleryLookupForm(
+            data, files, galleries=targets.galleries, initial=gallery_threshold_initial(request)
+        )
     return LookupForm(
         data,
         files,

@@ -14,6 +14,7 @@ FINDFACE_CAPABILITIES = Capabilities(
     lookup_sections=("detect", "verify"),
     threshold_presets=THRESHOLD_PRESETS,
     galleries=True,
+    calibration=True,  # faceapi.calibration_gallery: pairs by meta, scored by verify
     enroll_from_lookup=True,
     embedded_fetcher="This server's FindFace facade",
 )
