@@ -56,6 +56,19 @@ class CollectionOperations:
     ) -> Response:
         raise NotImplementedError
 
+    def _add_face(
+        self,
+        operation_id: str,
+        path_params: Mapping[str, str],
+        params: Mapping[str, ParamValue],
+        *,
+        data: bytes | None = None,
+        json: Any = None,
+    ) -> str:
+        """One add-face call (an image in the body, or its URL); the new persisted face id."""
+        response = self._call(operation_id, path_params, params=params, data=data, json=json)
+        return _id_field(response, "persistedFaceId")
+
     def collection_create(
         self,
         kind: CollectionKind,
@@ -218,13 +231,12 @@ class CollectionOperations:
         detection_model: str = DEFAULT_DETECTION_MODEL,
     ) -> str:
         """Returns the persisted face id."""
-        response = self._call(
+        return self._add_face(
             f"{_persons(kind)}_AddFaceFromStream",
             {kind.id_field: collection_id, "personId": person_id},
-            params=_add_face_params(user_data, target_face, detection_model),
+            _add_face_params(user_data, target_face, detection_model),
             data=_check_image(image),
         )
-        return _id_field(response, "persistedFaceId")
 
     def person_add_face_from_url(
         self,
@@ -238,13 +250,12 @@ class CollectionOperations:
         detection_model: str = DEFAULT_DETECTION_MODEL,
     ) -> str:
         """Returns the persisted face id."""
-        response = self._call(
+        return self._add_face(
             f"{_persons(kind)}_AddFaceFromUrl",
             {kind.id_field: collection_id, "personId": person_id},
-            params=_add_face_params(user_data, target_face, detection_model),
+            _add_face_params(user_data, target_face, detection_model),
             json={"url": url},
         )
-        return _id_field(response, "persistedFaceId")
 
     def person_delete_face(
         self, kind: CollectionKind, *, collection_id: str, person_id: str, persisted_face_id: str
@@ -290,13 +301,12 @@ class CollectionOperations:
         detection_model: str = DEFAULT_DETECTION_MODEL,
     ) -> str:
         """Returns the persisted face id."""
-        response = self._call(
+        return self._add_face(
             f"{_face_list(kind).value}_AddFaceFromStream",
             {kind.id_field: collection_id},
-            params=_add_face_params(user_data, target_face, detection_model),
+            _add_face_params(user_data, target_face, detection_model),
             data=_check_image(image),
         )
-        return _id_field(response, "persistedFaceId")
 
     def add_face_from_url(
         self,
@@ -309,13 +319,12 @@ class CollectionOperations:
         detection_model: str = DEFAULT_DETECTION_MODEL,
     ) -> str:
         """Returns the persisted face id."""
-        response = self._call(
+        return self._add_face(
             f"{_face_list(kind).value}_AddFaceFromUrl",
             {kind.id_field: collection_id},
-            params=_add_face_params(user_data, target_face, detection_model),
+            _add_face_params(user_data, target_face, detection_model),
             json={"url": url},
         )
-        return _id_field(response, "persistedFaceId")
 
     def delete_face(
         self, kind: CollectionKind, *, collection_id: str, persisted_face_id: str
