@@ -26,6 +26,8 @@ from typing import Any, Final
 
 import dlib
 
+from . import hog
+
 SHAPE_PREDICTOR_FILE: Final = "shape_predictor_68_face_landmarks.dat"
 FACE_RECOGNITION_FILE: Final = "dlib_face_recognition_resnet_model_v1.dat"
 
@@ -83,6 +85,24 @@ def detector() -> Any:
             mine = copy.deepcopy(prototype)
         _per_thread.detector = mine
     return mine
+
+
+def split_scanners() -> hog.Split | None:
+    """This thread's own copies of the split HOG scan (``hog``); None: scan on one core."""
+    if not hasattr(_per_thread, "split"):
+        prototype = hog.split_prototype(get_models().detector_prototype)
+        mine = None
+        if prototype is not None:
+            with _load_lock:
+                mine = hog.Split(
+                    fine=copy.deepcopy(prototype.fine),
+                    coarse=copy.deepcopy(prototype.coarse),
+                    iou=prototype.iou,
+                    covered=prototype.covered,
+                )
+        _per_thread.split = mine
+    split: hog.Split | None = _per_thread.split
+    return split
 
 
 def warm_up() -> None:

@@ -9,10 +9,9 @@ caller's thread, as before. Each piece keeps one BLAS thread (blas.py), so a par
 uses at most two threads. Worker processes do not see each other: with several processes on
 one machine, the server's own concurrency is what fills the cores.
 
-Ideas measured and left out (issue 16): splitting one HOG scan over pyramid levels or tiles
-cannot reproduce dlib's rectangles exactly from Python (dlib rounds a box once after scaling
-it up through all levels; a split rounds twice, moving boxes by a pixel), and two OpenBLAS
-threads in a descriptor call were 2x slower, not faster, while the machine was shared.
+One large photo's HOG scan splits over pyramid levels the same way (`hog`, from inside its own
+detection: ``spare_core(beside=1)``). Measured and left out (issue 16): two OpenBLAS threads
+in a descriptor call were 2x slower, not faster, while the machine was shared.
 """
 
 from __future__ import annotations
@@ -54,22 +53,38 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def both[A, B](first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
-    """(first(), second()), in parallel when a core is spare; errors as if run in order.
+@contextmanager
+def spare_core(*, beside: int = 0) -> Iterator[bool]:
+    """True, holding a spare core, while no detection runs in this process other than the
+    caller's own ``beside`` ones; False otherwise (work in the caller's thread only)."""
+    with _active_lock:
+        idle = _active <= beside
+    if not idle or not _spare.acquire(blocking=False):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        _spare.release()
+
+
+def pair[A, B](first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """(first(), second()), ``second`` on the pool's thread: only while holding a spare core.
 
     An exception of `first` wins over one of `second`, as when they run one after the other.
     """
-    with _active_lock:
-        idle = _active == 0
-    if not idle or not _spare.acquire(blocking=False):
-        return first(), second()
+    future = _pool().submit(second)
     try:
-        future = _pool().submit(second)
-        try:
-            a = first()
-        except BaseException:
-            future.exception()  # wait for it; its own error, if any, loses to ours
-            raise
-        return a, future.result()
-    finally:
-        _spare.release()
+        a = first()
+    except BaseException:
+        future.exception()  # wait for it; its own error, if any, loses to ours
+        raise
+    return a, future.result()
+
+
+def both[A, B](first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """(first(), second()), in parallel when a core is spare; errors as if run in order."""
+    with spare_core() as spare:
+        if not spare:
+            return first(), second()
+        return pair(first, second)
