@@ -1,15 +1,20 @@
-"""Collections of the four kinds: list, create, edit, delete, and the tenant overview counts.
+"""Collections of any provider: list, create, edit, delete, and the tenant overview counts.
 
-Every route of the collection pages (persons, faces, training, face-list audit, stored
-images) is listed in `urlpatterns` at the bottom. A FindFace tenant keeps galleries instead:
-these views hand its requests to `views.galleries`, which renders the same pages.
+The listing, the delete step and the overview render the provider's neutral results
+(`provider.collections`, `provider.collections_overview`: an Azure person group and a FindFace
+gallery are both a collection of a `Kind`). Showing one collection goes to the page of its
+kind (`Kind.page`): persons (`views.persons`), a face list's audit (`views.facelists`) or a
+gallery with its enrolment (`views.galleries`). Every route of the collection pages is listed
+in `urlpatterns` at the bottom.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 
 from faceadmin.dashboard.forms_collections import CollectionCreateForm, CollectionEditForm
@@ -25,53 +30,56 @@ from faceadmin.dashboard.views.collection_support import (
     render_form,
 )
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError
-from faceadmin.faceapi.kinds import (
-    KIND_BY_SLUG,
-    KIND_LABELS,
-    KIND_SLUGS,
-    PERSON_KINDS,
-    TRAINABLE_KINDS,
-)
-from faceadmin.faceapi.providers import provider_for
-from faceadmin.faceapi.services import (
-    collection_create,
-    collection_delete,
-    collection_delete_preview,
-    collection_get,
-    collection_page,
-    collection_summaries,
-    collection_update,
-)
+from faceadmin.faceapi.kinds import KIND_BY_SLUG, KIND_LABELS, KIND_SLUGS
+from faceadmin.faceapi.providers import Kind, Provider, provider_for
+from faceadmin.faceapi.services import collection_create, collection_get, collection_update
 from faceadmin.faceapi.types import CollectionKind
-from faceadmin.tenants.access import TenantRequest, tenant_view
+from faceadmin.tenants.access import TenantRequest, can, tenant_view
 from faceadmin.tenants.models import Role
 
 PAGE_SIZE = 50
 
 
+def _kind(provider: Provider, slug: str) -> Kind:
+    kind = provider.kind(slug)
+    if kind is None:
+        raise Http404("No such collection kind here.")
+    return kind
+
+
+def _kind_context(
+    request: TenantRequest, provider: Provider, kind: Kind, collection_id: str = ""
+) -> dict[str, Any]:
+    """What the collection templates use, for any provider's kind."""
+    return {
+        "provider": provider,
+        "can_operate": can(request.membership, Role.OPERATOR),
+        "can_delete": can(request.membership, Role.ADMIN),
+        "kind_info": kind,
+        "kind_slug": kind.slug,
+        "kind_label": kind.label,
+        "trainable": kind.trainable,
+        "has_persons": kind.has_persons,
+        "collection_id": collection_id,
+    }
+
+
 @tenant_view()
 def collection_index(request: TenantRequest) -> HttpResponse:
-    """One kind at a time (tabs), one listing call per page."""
-    if provider_for(request.tenant).capabilities.galleries:
-        return galleries.gallery_index(request)
-    kind = kind_or_404(request.GET.get("kind") or KIND_SLUGS[CollectionKind.PERSON_GROUP])
-    context = base_context(request, kind) | {
-        "kinds": [(KIND_SLUGS[k], KIND_LABELS[k]) for k in CollectionKind],
-    }
+    """One kind at a time (tabs when the provider has several), one listing call per page."""
+    provider = provider_for(request.tenant)
+    kinds = provider.kinds()
+    kind = _kind(provider, request.GET.get("kind") or kinds[0].slug)
+    context = _kind_context(request, provider, kind) | {"kinds": kinds}
     status = 200
     try:
-        page = collection_page(
-            tenant=request.tenant,
-            kind=kind,
-            start=request.GET.get("start") or None,
-            top=PAGE_SIZE,
-        )
+        listing = provider.collections(kind, start=request.GET.get("start") or None, top=PAGE_SIZE)
     except FaceApiError as exc:
         context |= error_context(exc)
         status = error_status(exc)
     else:
-        context["page"] = page
-        context["pager"] = Pager(request, next_start=page.next_start, kind=KIND_SLUGS[kind])
+        context["listing"] = listing
+        context["pager"] = Pager(request, next_start=listing.next_start, kind=kind.slug)
     return render(request, "dashboard/collection_index.html", context, status=status)
 
 
@@ -110,13 +118,15 @@ def collection_new(request: TenantRequest) -> HttpResponse:
 
 @tenant_view()
 def collection_show(request: TenantRequest, kind: str, collection_id: str) -> HttpResponse:
-    """A person group shows its persons; a face list shows its faces (the audit page)."""
-    if provider_for(request.tenant).capabilities.galleries:
-        return galleries.gallery_page(request, kind, collection_id)
-    collection_kind = kind_or_404(kind)
-    if collection_kind in PERSON_KINDS:
-        return persons.group_page(request, collection_kind, collection_id)
-    return facelists.list_page(request, collection_kind, collection_id)
+    """A person group shows its persons; a face list its faces (the audit page); a gallery
+    its faces and the enrol form."""
+    provider = provider_for(request.tenant)
+    found = _kind(provider, kind)
+    if found.page == "gallery":
+        return galleries.gallery_page(request, found.slug, collection_id)
+    if found.page == "persons":
+        return persons.group_page(request, KIND_BY_SLUG[found.slug], collection_id)
+    return facelists.list_page(request, KIND_BY_SLUG[found.slug], collection_id)
 
 
 @tenant_view(Role.OPERATOR)
@@ -159,42 +169,33 @@ def collection_edit(request: TenantRequest, kind: str, collection_id: str) -> Ht
 @tenant_view(Role.ADMIN)
 def collection_remove(request: TenantRequest, kind: str, collection_id: str) -> HttpResponse:
     """GET: the confirm step, naming what goes; POST: delete."""
-    if provider_for(request.tenant).capabilities.galleries:
-        return galleries.gallery_remove(request, kind, collection_id)
-    collection_kind = kind_or_404(kind)
-    context = base_context(request, collection_kind, collection_id)
+    provider = provider_for(request.tenant)
+    found = _kind(provider, kind)
+    context = _kind_context(request, provider, found, collection_id)
     template = "dashboard/collection_delete.html"
+    here = f"{found.label} {collection_id}"
+    refusal = provider.why_not_deletable(found, collection_id)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(
+            reverse("dashboard:collection", args=[request.tenant.slug, kind, collection_id])
+        )
     if request.method == "POST":
         try:
-            dropped = collection_delete(
-                tenant=request.tenant,
-                user=request.user,
-                kind=collection_kind,
-                collection_id=collection_id,
-            )
+            dropped = provider.delete_collection(found, collection_id, user=request.user)
         except NotFoundError as exc:
-            messages.warning(
-                request,
-                f"{KIND_LABELS[collection_kind]} {collection_id} was already gone "
-                f"({exc.code}); faceadmin's stored images of it were removed.",
-            )
+            images = "; faceadmin's stored images of it were removed" if found.stores_images else ""
+            messages.warning(request, f"{here} was already gone ({exc.code}){images}.")
         except FaceApiError as exc:
             return render(request, template, context | error_context(exc), status=error_status(exc))
         else:
-            messages.success(
-                request,
-                f"{KIND_LABELS[collection_kind]} {collection_id} was deleted "
-                f"with its {dropped} stored image{'s' if dropped != 1 else ''}.",
-            )
+            images = f" with its {dropped} stored image{'s' if dropped != 1 else ''}"
+            messages.success(request, f"{here} was deleted{images if found.stores_images else ''}.")
         url = reverse("dashboard:collections", args=[request.tenant.slug])
-        return done(request, f"{url}?kind={KIND_SLUGS[collection_kind]}")
+        return done(request, f"{url}?kind={found.slug}")
     try:
-        context["collection"] = collection_get(
-            tenant=request.tenant, kind=collection_kind, collection_id=collection_id
-        )
-        context["preview"] = collection_delete_preview(
-            tenant=request.tenant, kind=collection_kind, collection_id=collection_id
-        )
+        context["collection"] = provider.collection(found, collection_id)
+        context["preview"] = provider.delete_preview(found, collection_id)
     except FaceApiError as exc:
         return render(request, template, context | error_context(exc), status=error_status(exc))
     return render(request, template, context)
@@ -207,19 +208,23 @@ OVERVIEW_TRAINING_ROWS = 5
 @tenant_view()
 def collections_overview(request: TenantRequest) -> HttpResponse:
     """The counts on the tenant's home page; loaded by htmx so the page renders at once."""
-    if provider_for(request.tenant).capabilities.galleries:
-        return galleries.gallery_overview_fragment(request)
-    summaries = collection_summaries(tenant=request.tenant)
+    provider = provider_for(request.tenant)
+    context = base_context(request) | {"overview_rows": OVERVIEW_TRAINING_ROWS}
+    try:
+        overview = provider.collections_overview()
+    except FaceApiError as exc:  # counted in one call that failed (an Azure kind fails alone)
+        context |= error_context(exc)
+        return render(request, "dashboard/tenant_home.html#collections-overview", context)
     rows = [
-        (summary, summary.collections[:OVERVIEW_TRAINING_ROWS])
-        for summary in summaries
-        if summary.kind in TRAINABLE_KINDS
+        (count, count.first[:OVERVIEW_TRAINING_ROWS])
+        for count in overview.counts
+        if count.kind.trainable
     ]
-    context = base_context(request) | {
-        "summaries": [(s, error_context(s.error) if s.error else {}) for s in summaries],
+    context |= {
+        "overview": overview,
+        "counts": [(c, error_context(c.error) if c.error else {}) for c in overview.counts],
         "training_rows": rows,
-        "any_trainable": any(collections for _, collections in rows),
-        "overview_rows": OVERVIEW_TRAINING_ROWS,
+        "any_trainable": any(first for _, first in rows),
     }
     return render(request, "dashboard/tenant_home.html#collections-overview", context)
 

@@ -1,15 +1,15 @@
 """The collection pages of a FindFace tenant: galleries and their faces.
 
-The collection views dispatch here when the tenant's provider keeps galleries
-(`provider_for(tenant).capabilities.galleries`); these render the same templates, whose
-gallery sections switch on `provider`. The kind segment of a gallery's URL is "galleries":
-`/t/<slug>/collections/galleries/<name>/`. Writes on faces have routes of their own, listed
-in `urlpatterns`.
+The collection views list, count and delete galleries through the provider interface
+(`provider.collections`, ...); they come here for what only galleries have: creating one,
+showing one with its faces and the enrol form, and the writes on faces. These render the
+collection templates, whose gallery sections switch on `provider.capabilities`. The kind
+segment of a gallery's URL is "galleries": `/t/<slug>/collections/galleries/<name>/`. Writes
+on faces have routes of their own, listed in `urlpatterns`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -31,15 +31,11 @@ from faceadmin.dashboard.views.collection_support import (
 )
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError
 from faceadmin.faceapi.galleries import (
-    DEFAULT_GALLERY,
     gallery_create,
-    gallery_delete,
     gallery_enroll,
     gallery_face_delete,
     gallery_face_update,
     gallery_faces_page,
-    gallery_list,
-    gallery_overview,
 )
 from faceadmin.faceapi.lookup import PhotoError
 from faceadmin.faceapi.providers import provider_for
@@ -47,21 +43,6 @@ from faceadmin.tenants.access import TenantRequest, can, tenant_view
 from faceadmin.tenants.models import Role
 
 GALLERIES = "galleries"  # the kind segment of a gallery's URL
-
-
-@dataclass(frozen=True)
-class GalleryInfo:
-    """A gallery as the collection templates show a collection."""
-
-    name: str
-
-    @property
-    def id(self) -> str:
-        return self.name
-
-    @property
-    def is_default(self) -> bool:
-        return self.name == DEFAULT_GALLERY
 
 
 def gallery_context(request: TenantRequest, gallery: str = "") -> dict[str, Any]:
@@ -94,17 +75,6 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 # --- pages (called by the collection views) ----------------------------------------------
-
-
-def gallery_index(request: TenantRequest) -> HttpResponse:
-    context = gallery_context(request)
-    status = 200
-    try:
-        context["galleries"] = [GalleryInfo(name) for name in gallery_list(tenant=request.tenant)]
-    except FaceApiError as exc:
-        context |= error_context(exc)
-        status = error_status(exc)
-    return render(request, "dashboard/collection_index.html", context, status=status)
 
 
 def gallery_new(request: TenantRequest) -> HttpResponse:
@@ -143,39 +113,15 @@ def gallery_page(request: TenantRequest, kind: str, gallery: str) -> HttpRespons
         return render(
             request, "dashboard/collection_detail.html", context, status=error_status(exc)
         )
-    context |= {"collection": GalleryInfo(gallery), "gallery_page": page}
+    provider = provider_for(request.tenant)
+    found = provider.kind(kind)
+    assert found is not None  # _check_kind
+    context |= {
+        "collection": provider.collection(found, gallery),
+        "undeletable": provider.why_not_deletable(found, gallery),
+        "gallery_page": page,
+    }
     return render(request, "dashboard/collection_detail.html", context)
-
-
-def gallery_remove(request: TenantRequest, kind: str, gallery: str) -> HttpResponse:
-    """GET: the confirm step; POST: delete the gallery (and its faces that are in no other)."""
-    _check_kind(kind)
-    context = gallery_context(request, gallery) | {"collection": GalleryInfo(gallery)}
-    template = "dashboard/collection_delete.html"
-    if gallery == DEFAULT_GALLERY:
-        messages.error(request, "The default gallery holds every face; it cannot be deleted.")
-        return redirect(gallery_url(request, gallery))
-    if request.method == "POST":
-        try:
-            gallery_delete(tenant=request.tenant, user=request.user, name=gallery)
-        except NotFoundError as exc:
-            messages.warning(request, f"Gallery {gallery} was already gone ({exc.code}).")
-        except FaceApiError as exc:
-            return render(request, template, context | error_context(exc), status=error_status(exc))
-        else:
-            messages.success(request, f"Gallery {gallery} was deleted.")
-        return done(request, reverse("dashboard:collections", args=[request.tenant.slug]))
-    return render(request, template, context)
-
-
-def gallery_overview_fragment(request: TenantRequest) -> HttpResponse:
-    """The tenant home's counts: galleries and the people (metas) enrolled."""
-    context = gallery_context(request)
-    try:
-        context["gallery_overview"] = gallery_overview(tenant=request.tenant)
-    except FaceApiError as exc:
-        context |= error_context(exc)
-    return render(request, "dashboard/tenant_home.html#collections-overview", context)
 
 
 # --- writes on faces ------------------------------------------------------------------------

@@ -10,6 +10,15 @@ from __future__ import annotations
 
 from faceadmin.faceapi.providers.azure import AzureProvider
 from faceadmin.faceapi.providers.base import THRESHOLD_PRESETS, Capabilities, Provider
+from faceadmin.faceapi.providers.collections import (
+    CollectionItem,
+    CollectionListing,
+    CollectionsOverview,
+    Kind,
+    KindCount,
+    Member,
+    MemberPage,
+)
 from faceadmin.faceapi.providers.findface import FindFaceProvider
 from faceadmin.tenants.models import Provider as ProviderName
 from faceadmin.tenants.models import Tenant
@@ -18,7 +27,14 @@ __all__ = [
     "THRESHOLD_PRESETS",
     "AzureProvider",
     "Capabilities",
+    "CollectionItem",
+    "CollectionListing",
+    "CollectionsOverview",
     "FindFaceProvider",
+    "Kind",
+    "KindCount",
+    "Member",
+    "MemberPage",
     "Provider",
     "provider_for",
 ]

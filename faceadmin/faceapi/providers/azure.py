@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from faceadmin.faceapi.lookup.operations import AzureLookup
 from faceadmin.faceapi.providers.base import Capabilities, Provider
+from faceadmin.faceapi.providers.collections import AzureCollections
 
 __all__ = ["AZURE_CAPABILITIES", "AzureProvider"]
 
@@ -24,5 +25,5 @@ AZURE_CAPABILITIES = Capabilities(
 )
 
 
-class AzureProvider(AzureLookup, Provider):
+class AzureProvider(AzureLookup, AzureCollections, Provider):
     capabilities = AZURE_CAPABILITIES

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from faceadmin.faceapi.lookup.operations import LookupOperations
+from faceadmin.faceapi.providers.collections import CollectionOperations
 from faceadmin.tenants.models import Tenant
 
 __all__ = ["THRESHOLD_PRESETS", "Capabilities", "Provider"]
@@ -54,10 +55,11 @@ class Capabilities:
     embedded_fetcher: str = "The embedded engine"
 
 
-class Provider(LookupOperations):
+class Provider(LookupOperations, CollectionOperations):
     """Base of the provider implementations (`AzureProvider`, `FindFaceProvider`).
 
-    The operations come from mixins, one per area: the lookups (`faceapi.lookup.operations`)."""
+    The operations come from mixins, one per area: the lookups (`faceapi.lookup.operations`)
+    and the collections (`providers.collections`)."""
 
     capabilities: Capabilities
 

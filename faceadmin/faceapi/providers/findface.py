@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from faceadmin.faceapi.lookup.operations import FindFaceLookup
 from faceadmin.faceapi.providers.base import THRESHOLD_PRESETS, Capabilities, Provider
+from faceadmin.faceapi.providers.collections import FindFaceCollections
 
 __all__ = ["FINDFACE_CAPABILITIES", "FindFaceProvider"]
 
@@ -20,5 +21,5 @@ FINDFACE_CAPABILITIES = Capabilities(
 )
 
 
-class FindFaceProvider(FindFaceLookup, Provider):
+class FindFaceProvider(FindFaceLookup, FindFaceCollections, Provider):
     capabilities = FINDFACE_CAPABILITIES
