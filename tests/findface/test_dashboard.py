@@ -330,3 +330,13 @@ def test_thumbnails_are_paths_of_this_server_when_the_embedded_host_is_not_serve
 
     assert face.thumbnail and face.thumbnail.startswith("/findface/v1/thumbnails/")
     assert f'src="{face.thumbnail}"' in page.content.decode()
+
+
+def test_the_home_page_offers_no_training_or_stored_image_charts(
+    ff_tenant: Tenant, ff_client_as: Any
+) -> None:
+    text = ff_client_as("operator").get("/t/faces/").content.decode()
+
+    assert 'data-testid="overview-charts"' in text  # the charts section is there
+    assert "Training durations" not in text and 'data-testid="empty-trainings"' not in text
+    assert 'data-testid="empty-sizes"' not in text  # sizes come from Azure-kind images

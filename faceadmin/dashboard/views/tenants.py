@@ -28,6 +28,7 @@ from faceadmin.faceapi.overview import (
     overview_operations,
     overview_trainings,
 )
+from faceadmin.faceapi.providers import provider_for
 from faceadmin.faceapi.services import tenant_check_connection
 from faceadmin.tenants import services as tenant_services
 from faceadmin.tenants.access import TenantRequest, can, tenant_view, tenants_for_user
@@ -122,7 +123,11 @@ def _day_charts(days: Sequence[DayRow]) -> dict[str, dict[str, Any]]:
 def tenant_home(request: TenantRequest) -> HttpResponse:
     request.session["last_tenant"] = request.tenant.slug
     events = AuditEvent.objects.filter(tenant=request.tenant).select_related(None)[:10]
-    context = {"events": events, "can_operate": can(request.membership, Role.OPERATOR)}
+    context = {
+        "events": events,
+        "can_operate": can(request.membership, Role.OPERATOR),
+        "provider": provider_for(request.tenant),
+    }
     return render(
         request, "dashboard/tenant_home.html", context | _overview_context(request.tenant)
     )
