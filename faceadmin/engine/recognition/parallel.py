@@ -6,8 +6,8 @@ second piece runs on a spare core only when one is free: a process-wide semaphor
 cpu_count - 1 spare cores, and a request goes parallel only while no other detection runs in
 this process (`busy` counts them); otherwise both pieces run one after the other in the
 caller's thread, as before. Each piece keeps one BLAS thread (blas.py), so a parallel request
-uses at most two threads. Worker processes do not see each other: with several processes on
-one machine, the server's own concurrency is what fills the cores.
+uses at most two threads. Worker processes see each other through the machine's core slots
+(`cores`): a detection holds one, and a request adds a thread only when another is free.
 
 One large photo's HOG scan splits over pyramid levels the same way (`hog`, from inside its own
 detection: ``spare_core(beside=1)``). Measured and left out (issue 16): two OpenBLAS threads
@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+from .cores import machine
+
 _SPARE_CORES = max(0, (os.cpu_count() or 1) - 1)
 _spare = threading.Semaphore(_SPARE_CORES)
 _executor: ThreadPoolExecutor | None = None
@@ -32,13 +34,17 @@ _active_lock = threading.Lock()
 
 @contextmanager
 def busy() -> Iterator[None]:
-    """Mark one detection in flight in this process."""
+    """Mark one detection in flight in this process, holding a machine core slot if one is
+    free (`cores`: what the server's other processes see)."""
     global _active
     with _active_lock:
         _active += 1
+    slot = machine.take()
     try:
         yield
     finally:
+        if slot is not None:
+            machine.give_back(slot)
         with _active_lock:
             _active -= 1
 
@@ -56,14 +62,22 @@ def _pool() -> ThreadPoolExecutor:
 @contextmanager
 def spare_core(*, beside: int = 0) -> Iterator[bool]:
     """True, holding a spare core, while no detection runs in this process other than the
-    caller's own ``beside`` ones; False otherwise (work in the caller's thread only)."""
+    caller's own ``beside`` ones and a core slot of the machine is free (no other process's
+    detection holds it); False otherwise (work in the caller's thread only)."""
     with _active_lock:
         idle = _active <= beside
     if not idle or not _spare.acquire(blocking=False):
         yield False
         return
     try:
-        yield True
+        slot = machine.take()
+        if slot is None:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            machine.give_back(slot)
     finally:
         _spare.release()
 
