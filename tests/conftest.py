@@ -3,7 +3,9 @@ browser pages."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,11 @@ from django.test import Client
 
 from faceadmin.tenants.models import Membership, Provider, Role, Tenant
 from faceadmin.tenants.services import tenant_create
+
+# The engine's core slots (engine/recognition/cores.py) are machine-wide: this run's own, so
+# that another run or a server on the same machine does not change what the tests see (the
+# processes a test starts inherit them).
+os.environ["FACEADMIN_CORE_SLOTS"] = tempfile.mkdtemp(prefix="faceadmin-cores-tests-")
 
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
