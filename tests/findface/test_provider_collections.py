@@ -42,8 +42,11 @@ def test_members_are_the_gallery_faces_newest_first(ff_tenant: Tenant) -> None:
     page = provider.members(kind, "staff", top=1)
     older = provider.members(kind, "staff", start=page.next_start, top=1)
 
-    assert [(m.id, m.name) for m in page.items] == [(str(second), "Joe Biden")]
+    assert [(m.id, m.name, m.face_ids) for m in page.items] == [
+        (str(second), "Joe Biden", (str(second),))
+    ]
     assert [(m.id, m.name) for m in older.items] == [(str(first), "Barack Obama")]
+    assert page.has_next and not older.has_next
 
 
 def test_the_overview_counts_galleries_and_people(ff_tenant: Tenant) -> None:

@@ -99,18 +99,29 @@ class CollectionsOverview:
 
 @dataclass(frozen=True)
 class Member:
-    """A person of a person group, or a face of a face list or gallery."""
+    """A person of a person group, or a face of a face list or gallery.
+
+    `face_ids` are the member's faces: a person's enrolled faces (persistedFaceIds, the keys of
+    faceadmin's stored images), or the face itself."""
 
     id: str
     name: str
     user_data: str = ""
-    face_count: int = 1
+    face_ids: tuple[str, ...] = ()
+
+    @property
+    def face_count(self) -> int:
+        return len(self.face_ids)
 
 
 @dataclass(frozen=True)
 class MemberPage:
     items: list[Member]
     next_start: str | None = None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_start is not None
 
 
 def _azure_kind(kind: CollectionKind) -> Kind:
@@ -238,7 +249,7 @@ class AzureCollections(CollectionOperations):
             )
             return MemberPage(
                 [
-                    Member(p.person_id, p.name, p.user_data or "", len(p.persisted_face_ids))
+                    Member(p.person_id, p.name, p.user_data or "", tuple(p.persisted_face_ids))
                     for p in persons.items
                 ],
                 persons.next_start,
@@ -248,7 +259,12 @@ class AzureCollections(CollectionOperations):
         )
         return MemberPage(
             [
-                Member(f.persisted_face_id, f.user_data or "", f.user_data or "")
+                Member(
+                    f.persisted_face_id,
+                    f.user_data or "",
+                    f.user_data or "",
+                    (f.persisted_face_id,),
+                )
                 for f in faces.items
             ],
             faces.next_start,
@@ -303,5 +319,8 @@ class FindFaceCollections(CollectionOperations):
         page = galleries.gallery_faces_page(
             tenant=self.tenant, gallery=collection_id, max_id=max_id, limit=top
         )
-        items = [Member(str(f.id), f.face.meta or "", f.face.meta or "") for f in page.faces]
+        items = [
+            Member(str(f.id), f.face.meta or "", f.face.meta or "", (str(f.id),))
+            for f in page.faces
+        ]
         return MemberPage(items, str(page.next_max_id) if page.next_max_id else None)
