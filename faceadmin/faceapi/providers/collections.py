@@ -10,6 +10,7 @@ alone has (persons, face-list faces, gallery enrolment) keep their own views.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from faceadmin.clients.errors import FaceApiError
@@ -108,6 +109,10 @@ class Member:
     name: str
     user_data: str = ""
     face_ids: tuple[str, ...] = ()
+    # A face image the provider serves (FindFace); else thumbnails are faceadmin's stored ones.
+    thumbnail: str = ""
+    also_in: tuple[str, ...] = ()  # the other collections holding this face (galleries)
+    created: datetime | None = None
 
     @property
     def face_count(self) -> int:
@@ -118,6 +123,9 @@ class Member:
 class MemberPage:
     items: list[Member]
     next_start: str | None = None
+    # The `newer_than` of the previous page, when the provider pages both ways (FindFace);
+    # start/top providers leave it None and the pager keeps the earlier starts.
+    prev_start: str | None = None
 
     @property
     def has_next(self) -> bool:
@@ -183,8 +191,16 @@ class CollectionOperations:
         raise NotImplementedError
 
     def members(
-        self, kind: Kind, collection_id: str, *, start: str | None = None, top: int = 50
+        self,
+        kind: Kind,
+        collection_id: str,
+        *,
+        start: str | None = None,
+        top: int = 50,
+        newer_than: str | None = None,
     ) -> MemberPage:
+        """One page of members from `start`; `newer_than` (a `prev_start`) pages back where
+        the provider pages both ways."""
         raise NotImplementedError
 
 
@@ -240,7 +256,13 @@ class AzureCollections(CollectionOperations):
         return CollectionsOverview(counts)
 
     def members(
-        self, kind: Kind, collection_id: str, *, start: str | None = None, top: int = 50
+        self,
+        kind: Kind,
+        collection_id: str,
+        *,
+        start: str | None = None,
+        top: int = 50,
+        newer_than: str | None = None,
     ) -> MemberPage:
         azure_kind = KIND_BY_SLUG[kind.slug]
         if kind.has_persons:
@@ -312,15 +334,41 @@ class FindFaceCollections(CollectionOperations):
         return CollectionsOverview([count], people=found.people, named_faces=found.named_faces)
 
     def members(
-        self, kind: Kind, collection_id: str, *, start: str | None = None, top: int = 50
+        self,
+        kind: Kind,
+        collection_id: str,
+        *,
+        start: str | None = None,
+        top: int = 50,
+        newer_than: str | None = None,
     ) -> MemberPage:
-        """Faces, newest first; `start` is the id below which the page begins."""
-        max_id = int(start) if start and start.isdigit() else None
+        """Faces, newest first; `start` is the id below which the page begins, `newer_than`
+        the id above which it ends (the page before)."""
         page = galleries.gallery_faces_page(
-            tenant=self.tenant, gallery=collection_id, max_id=max_id, limit=top
+            tenant=self.tenant,
+            gallery=collection_id,
+            max_id=_id_or_none(start),
+            min_id=_id_or_none(newer_than),
+            limit=top,
         )
         items = [
-            Member(str(f.id), f.face.meta or "", f.face.meta or "", (str(f.id),))
+            Member(
+                str(f.id),
+                f.face.meta or "",
+                f.face.meta or "",
+                (str(f.id),),
+                thumbnail=f.thumbnail,
+                also_in=f.other_galleries,
+                created=f.face.timestamp,
+            )
             for f in page.faces
         ]
-        return MemberPage(items, str(page.next_max_id) if page.next_max_id else None)
+        return MemberPage(
+            items,
+            str(page.next_max_id) if page.next_max_id else None,
+            str(page.prev_min_id) if page.prev_min_id else None,
+        )
+
+
+def _id_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
