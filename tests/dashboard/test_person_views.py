@@ -62,14 +62,14 @@ def test_it_pages_forward_and_back_with_start_and_top(
     ids = [p.person_id for p in everyone.items]
     client = local_client_as("viewer")
     first = client.get(GROUP_URL, {"top": 10})
-    assert [r.person.person_id for r in first.context["rows"]] == ids[:10]
+    assert [r.member.id for r in first.context["rows"]] == ids[:10]
     assert first.context["pager"].previous_query == ""
     second = client.get(GROUP_URL + first.context["pager"].next_query)
-    assert [r.person.person_id for r in second.context["rows"]] == ids[10:]
+    assert [r.member.id for r in second.context["rows"]] == ids[10:]
     assert second.context["pager"].next_query == ""
     assert "Page 2" in second.content.decode()
     back = client.get(GROUP_URL + second.context["pager"].previous_query)
-    assert [r.person.person_id for r in back.context["rows"]] == ids[:10]
+    assert [r.member.id for r in back.context["rows"]] == ids[:10]
 
 
 def test_the_name_filter_says_it_filters_this_page(

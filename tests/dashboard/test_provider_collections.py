@@ -81,12 +81,16 @@ def test_members_are_persons_or_faces(local_tenant: Tenant) -> None:
     persons = provider.members(_kind(local_tenant, "persongroups"), "staff")
     faces = provider.members(_kind(local_tenant, "facelists"), "seen")
 
+    person = services.person_get(tenant=local_tenant, kind=PG, group_id="staff",
+                                 person_id=person_id)  # fmt: skip
     assert [(m.id, m.name, m.user_data, m.face_count) for m in persons.items] == [
         (person_id, "Barack", "badge 7", 1)
     ]
-    assert [(m.id, m.user_data, m.face_count) for m in faces.items] == [
-        (face.persisted_face_id, "door 3", 1)
+    assert persons.items[0].face_ids == tuple(person.persisted_face_ids)
+    assert [(m.id, m.user_data, m.face_ids) for m in faces.items] == [
+        (face.persisted_face_id, "door 3", (face.persisted_face_id,))
     ]
+    assert not persons.has_next and not faces.has_next
 
 
 def test_the_overview_counts_each_kind_and_keeps_the_first(local_tenant: Tenant) -> None:

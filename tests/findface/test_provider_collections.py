@@ -42,8 +42,32 @@ def test_members_are_the_gallery_faces_newest_first(ff_tenant: Tenant) -> None:
     page = provider.members(kind, "staff", top=1)
     older = provider.members(kind, "staff", start=page.next_start, top=1)
 
-    assert [(m.id, m.name) for m in page.items] == [(str(second), "Joe Biden")]
+    assert [(m.id, m.name, m.face_ids) for m in page.items] == [
+        (str(second), "Joe Biden", (str(second),))
+    ]
     assert [(m.id, m.name) for m in older.items] == [(str(first), "Barack Obama")]
+    assert page.has_next and not older.has_next
+
+
+def test_members_page_back_to_newer_faces_and_carry_the_face_details(ff_tenant: Tenant) -> None:
+    galleries.gallery_create(tenant=ff_tenant, user=None, name="staff")
+    galleries.gallery_create(tenant=ff_tenant, user=None, name="visitors")
+    first = enroll(ff_tenant, "staff", OBAMA, "Barack Obama")
+    second = enroll(ff_tenant, "staff", BIDEN, "Joe Biden")
+    galleries.gallery_face_update(tenant=ff_tenant, user=None, face_id=first,
+                                  galleries=["default", "staff", "visitors"])  # fmt: skip
+    provider = provider_for(ff_tenant)
+    (kind,) = provider.kinds()
+
+    newest = provider.members(kind, "staff", top=1)
+    older = provider.members(kind, "staff", start=newest.next_start, top=1)
+    back = provider.members(kind, "staff", newer_than=older.prev_start, top=1)
+
+    assert newest.prev_start is None and older.prev_start == str(first)
+    assert [m.id for m in back.items] == [str(second)]
+    (face,) = older.items
+    assert face.also_in == ("staff", "visitors")
+    assert face.thumbnail and face.created is not None
 
 
 def test_the_overview_counts_galleries_and_people(ff_tenant: Tenant) -> None:

@@ -31,11 +31,11 @@ from faceadmin.dashboard.views.collection_support import (
 )
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError
 from faceadmin.faceapi.galleries import (
+    GALLERY_PAGE_SIZE,
     gallery_create,
     gallery_enroll,
     gallery_face_delete,
     gallery_face_update,
-    gallery_faces_page,
 )
 from faceadmin.faceapi.lookup import PhotoError
 from faceadmin.faceapi.providers import provider_for
@@ -67,13 +67,6 @@ def _check_kind(kind: str) -> None:
         raise Http404("A FindFace tenant has galleries only.")
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 # --- pages (called by the collection views) ----------------------------------------------
 
 
@@ -95,31 +88,33 @@ def gallery_new(request: TenantRequest) -> HttpResponse:
 
 
 def gallery_page(request: TenantRequest, kind: str, gallery: str) -> HttpResponse:
-    """A gallery with one page of its faces (newest first), and the enroll form."""
+    """A gallery with one page of its faces (the provider's members, newest first), and the
+    enroll form."""
     _check_kind(kind)
     context = gallery_context(request, gallery) | {
         "enroll_form": GalleryEnrollForm(),
         "face_form": GalleryFaceForm(),
     }
+    provider = provider_for(request.tenant)
+    found = provider.kind(kind)
+    assert found is not None  # _check_kind
     try:
-        page = gallery_faces_page(
-            tenant=request.tenant,
-            gallery=gallery,
-            max_id=_int_or_none(request.GET.get("max_id")),
-            min_id=_int_or_none(request.GET.get("min_id")),
+        page = provider.members(
+            found,
+            gallery,
+            start=request.GET.get("max_id") or None,
+            newer_than=request.GET.get("min_id") or None,
+            top=GALLERY_PAGE_SIZE,
         )
     except FaceApiError as exc:
         context |= error_context(exc)
         return render(
             request, "dashboard/collection_detail.html", context, status=error_status(exc)
         )
-    provider = provider_for(request.tenant)
-    found = provider.kind(kind)
-    assert found is not None  # _check_kind
     context |= {
         "collection": provider.collection(found, gallery),
         "undeletable": provider.why_not_deletable(found, gallery),
-        "gallery_page": page,
+        "members": page,
     }
     return render(request, "dashboard/collection_detail.html", context)
 

@@ -28,15 +28,15 @@ from faceadmin.dashboard.views.collection_support import (
 from faceadmin.dashboard.views.faces import outcome_view
 from faceadmin.faceapi.enroll import PhotoOutcome, pending_photos
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError
+from faceadmin.faceapi.kinds import KIND_SLUGS
 from faceadmin.faceapi.models import FaceImage
+from faceadmin.faceapi.providers import Member, provider_for
 from faceadmin.faceapi.services import (
-    collection_get,
     face_images,
     person_create,
     person_delete,
     person_face_get,
     person_get,
-    person_page,
     person_update,
 )
 from faceadmin.faceapi.types import CollectionKind, Person
@@ -49,17 +49,20 @@ LIST_THUMBS = 3
 
 @dataclass(frozen=True)
 class PersonRow:
-    person: Person
+    """A person of the listing (the provider's neutral `Member`) with its first thumbnails."""
+
+    member: Member
     thumbnails: list[FaceImage]
 
     @property
     def face_count(self) -> int:
-        return len(self.person.persisted_face_ids)
+        return self.member.face_count
 
 
 def group_page(request: TenantRequest, kind: CollectionKind, group_id: str) -> HttpResponse:
-    """The group with one page of its persons: one listing call (plus the group's GET when
-    the whole page is rendered; the htmx pager and filter only refresh the list)."""
+    """The group with one page of its persons (the provider's members): one listing call
+    (plus the group's GET when the whole page is rendered; the htmx pager and filter only
+    refresh the list)."""
     query_data = request.GET.copy()
     query_data.setdefault("top", "50")
     filters = PersonFilterForm(query_data)
@@ -71,35 +74,29 @@ def group_page(request: TenantRequest, kind: CollectionKind, group_id: str) -> H
         "query": query,
         "person_form": PersonForm(),
     }
+    template = "dashboard/collection_detail.html" + ("#persons" if only_list else "")
+    provider = provider_for(request.tenant)
+    group = provider.kind(KIND_SLUGS[kind])
+    assert group is not None  # every Azure kind is a provider kind
     try:
         if not only_list:
-            context["collection"] = collection_get(
-                tenant=request.tenant, kind=kind, collection_id=group_id
-            )
-        page = person_page(
-            tenant=request.tenant,
-            kind=kind,
-            group_id=group_id,
-            start=request.GET.get("start") or None,
-            top=top,
-        )
+            context["collection"] = provider.collection(group, group_id)
+        page = provider.members(group, group_id, start=request.GET.get("start") or None, top=top)
     except FaceApiError as exc:
-        template = "dashboard/collection_detail.html" + ("#persons" if only_list else "")
         return render(request, template, context | error_context(exc), status=error_status(exc))
-    shown = [p for p in page.items if query.lower() in p.name.lower()] if query else page.items
+    shown = [m for m in page.items if query.lower() in m.name.lower()] if query else page.items
     images = face_images(
         tenant=request.tenant,
-        persisted_face_ids=[f for p in shown for f in p.persisted_face_ids[:LIST_THUMBS]],
+        persisted_face_ids=[f for m in shown for f in m.face_ids[:LIST_THUMBS]],
     )
     context |= {
         "rows": [
-            PersonRow(p, [images[f] for f in p.persisted_face_ids[:LIST_THUMBS] if f in images])
-            for p in shown
+            PersonRow(m, [images[f] for f in m.face_ids[:LIST_THUMBS] if f in images])
+            for m in shown
         ],
         "page": page,
         "pager": Pager(request, next_start=page.next_start, q=query, top=top if top != 50 else ""),
     }
-    template = "dashboard/collection_detail.html" + ("#persons" if only_list else "")
     return render(request, template, context)
 
 

@@ -10,6 +10,7 @@ alone has (persons, face-list faces, gallery enrolment) keep their own views.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from faceadmin.clients.errors import FaceApiError
@@ -99,18 +100,36 @@ class CollectionsOverview:
 
 @dataclass(frozen=True)
 class Member:
-    """A person of a person group, or a face of a face list or gallery."""
+    """A person of a person group, or a face of a face list or gallery.
+
+    `face_ids` are the member's faces: a person's enrolled faces (persistedFaceIds, the keys of
+    faceadmin's stored images), or the face itself."""
 
     id: str
     name: str
     user_data: str = ""
-    face_count: int = 1
+    face_ids: tuple[str, ...] = ()
+    # A face image the provider serves (FindFace); else thumbnails are faceadmin's stored ones.
+    thumbnail: str = ""
+    also_in: tuple[str, ...] = ()  # the other collections holding this face (galleries)
+    created: datetime | None = None
+
+    @property
+    def face_count(self) -> int:
+        return len(self.face_ids)
 
 
 @dataclass(frozen=True)
 class MemberPage:
     items: list[Member]
     next_start: str | None = None
+    # The `newer_than` of the previous page, when the provider pages both ways (FindFace);
+    # start/top providers leave it None and the pager keeps the earlier starts.
+    prev_start: str | None = None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_start is not None
 
 
 def _azure_kind(kind: CollectionKind) -> Kind:
@@ -172,8 +191,16 @@ class CollectionOperations:
         raise NotImplementedError
 
     def members(
-        self, kind: Kind, collection_id: str, *, start: str | None = None, top: int = 50
+        self,
+        kind: Kind,
+        collection_id: str,
+        *,
+        start: str | None = None,
+        top: int = 50,
+        newer_than: str | None = None,
     ) -> MemberPage:
+        """One page of members from `start`; `newer_than` (a `prev_start`) pages back where
+        the provider pages both ways."""
         raise NotImplementedError
 
 
@@ -229,7 +256,13 @@ class AzureCollections(CollectionOperations):
         return CollectionsOverview(counts)
 
     def members(
-        self, kind: Kind, collection_id: str, *, start: str | None = None, top: int = 50
+        self,
+        kind: Kind,
+        collection_id: str,
+        *,
+        start: str | None = None,
+        top: int = 50,
+        newer_than: str | None = None,
     ) -> MemberPage:
         azure_kind = KIND_BY_SLUG[kind.slug]
         if kind.has_persons:
@@ -238,7 +271,7 @@ class AzureCollections(CollectionOperations):
             )
             return MemberPage(
                 [
-                    Member(p.person_id, p.name, p.user_data or "", len(p.persisted_face_ids))
+                    Member(p.person_id, p.name, p.user_data or "", tuple(p.persisted_face_ids))
                     for p in persons.items
                 ],
                 persons.next_start,
@@ -248,7 +281,12 @@ class AzureCollections(CollectionOperations):
         )
         return MemberPage(
             [
-                Member(f.persisted_face_id, f.user_data or "", f.user_data or "")
+                Member(
+                    f.persisted_face_id,
+                    f.user_data or "",
+                    f.user_data or "",
+                    (f.persisted_face_id,),
+                )
                 for f in faces.items
             ],
             faces.next_start,
@@ -296,12 +334,41 @@ class FindFaceCollections(CollectionOperations):
         return CollectionsOverview([count], people=found.people, named_faces=found.named_faces)
 
     def members(
-        self, kind: Kind, collection_id: str, *, start: str | None = None, top: int = 50
+        self,
+        kind: Kind,
+        collection_id: str,
+        *,
+        start: str | None = None,
+        top: int = 50,
+        newer_than: str | None = None,
     ) -> MemberPage:
-        """Faces, newest first; `start` is the id below which the page begins."""
-        max_id = int(start) if start and start.isdigit() else None
+        """Faces, newest first; `start` is the id below which the page begins, `newer_than`
+        the id above which it ends (the page before)."""
         page = galleries.gallery_faces_page(
-            tenant=self.tenant, gallery=collection_id, max_id=max_id, limit=top
+            tenant=self.tenant,
+            gallery=collection_id,
+            max_id=_id_or_none(start),
+            min_id=_id_or_none(newer_than),
+            limit=top,
         )
-        items = [Member(str(f.id), f.face.meta or "", f.face.meta or "") for f in page.faces]
-        return MemberPage(items, str(page.next_max_id) if page.next_max_id else None)
+        items = [
+            Member(
+                str(f.id),
+                f.face.meta or "",
+                f.face.meta or "",
+                (str(f.id),),
+                thumbnail=f.thumbnail,
+                also_in=f.other_galleries,
+                created=f.face.timestamp,
+            )
+            for f in page.faces
+        ]
+        return MemberPage(
+            items,
+            str(page.next_max_id) if page.next_max_id else None,
+            str(page.prev_min_id) if page.prev_min_id else None,
+        )
+
+
+def _id_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
