@@ -14,12 +14,10 @@ from faceadmin.faceapi.errors import BadRequestError, FaceApiError
 from faceadmin.faceapi.kinds import (
     FACE_LIST_KINDS,
     KIND_BY_SLUG,
-    KIND_LABELS,
     KIND_SLUGS,
     PERSON_KINDS,
-    TRAINABLE_KINDS,
 )
-from faceadmin.faceapi.providers import provider_for
+from faceadmin.faceapi.providers import AZURE_KINDS, Kind, provider_for
 from faceadmin.faceapi.services import ApiErrorView
 from faceadmin.faceapi.types import CollectionKind
 from faceadmin.tenants.access import TenantRequest, can
@@ -51,15 +49,24 @@ def base_context(
         "can_delete": can(request.membership, Role.ADMIN),
     }
     if kind is not None:
-        context |= {
-            "kind": kind,
-            "kind_slug": KIND_SLUGS[kind],
-            "kind_label": KIND_LABELS[kind],
-            "trainable": kind in TRAINABLE_KINDS,
-            "has_persons": kind in PERSON_KINDS,
-            "collection_id": collection_id,
-        }
+        context |= _kind_entries(AZURE_KINDS[kind], collection_id) | {"kind": kind}
     return context
+
+
+def kind_context(request: TenantRequest, kind: Kind, collection_id: str = "") -> dict[str, Any]:
+    """`base_context` for a collection kind of any provider (`provider.kind(slug)`)."""
+    return base_context(request) | _kind_entries(kind, collection_id)
+
+
+def _kind_entries(kind: Kind, collection_id: str) -> dict[str, Any]:
+    return {
+        "kind_info": kind,
+        "kind_slug": kind.slug,
+        "kind_label": kind.label,
+        "trainable": kind.trainable,
+        "has_persons": kind.has_persons,
+        "collection_id": collection_id,
+    }
 
 
 def error_status(error: FaceApiError) -> int:

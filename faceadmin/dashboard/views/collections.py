@@ -10,8 +10,6 @@ in `urlpatterns` at the bottom.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +24,7 @@ from faceadmin.dashboard.views.collection_support import (
     done,
     error_context,
     error_status,
+    kind_context,
     kind_or_404,
     render_form,
 )
@@ -34,7 +33,7 @@ from faceadmin.faceapi.kinds import KIND_BY_SLUG, KIND_LABELS, KIND_SLUGS
 from faceadmin.faceapi.providers import Kind, Provider, provider_for
 from faceadmin.faceapi.services import collection_create, collection_get, collection_update
 from faceadmin.faceapi.types import CollectionKind
-from faceadmin.tenants.access import TenantRequest, can, tenant_view
+from faceadmin.tenants.access import TenantRequest, tenant_view
 from faceadmin.tenants.models import Role
 
 PAGE_SIZE = 50
@@ -47,30 +46,13 @@ def _kind(provider: Provider, slug: str) -> Kind:
     return kind
 
 
-def _kind_context(
-    request: TenantRequest, provider: Provider, kind: Kind, collection_id: str = ""
-) -> dict[str, Any]:
-    """What the collection templates use, for any provider's kind."""
-    return {
-        "provider": provider,
-        "can_operate": can(request.membership, Role.OPERATOR),
-        "can_delete": can(request.membership, Role.ADMIN),
-        "kind_info": kind,
-        "kind_slug": kind.slug,
-        "kind_label": kind.label,
-        "trainable": kind.trainable,
-        "has_persons": kind.has_persons,
-        "collection_id": collection_id,
-    }
-
-
 @tenant_view()
 def collection_index(request: TenantRequest) -> HttpResponse:
     """One kind at a time (tabs when the provider has several), one listing call per page."""
     provider = provider_for(request.tenant)
     kinds = provider.kinds()
     kind = _kind(provider, request.GET.get("kind") or kinds[0].slug)
-    context = _kind_context(request, provider, kind) | {"kinds": kinds}
+    context = kind_context(request, kind) | {"kinds": kinds}
     status = 200
     try:
         listing = provider.collections(kind, start=request.GET.get("start") or None, top=PAGE_SIZE)
@@ -171,7 +153,7 @@ def collection_remove(request: TenantRequest, kind: str, collection_id: str) -> 
     """GET: the confirm step, naming what goes; POST: delete."""
     provider = provider_for(request.tenant)
     found = _kind(provider, kind)
-    context = _kind_context(request, provider, found, collection_id)
+    context = kind_context(request, found, collection_id)
     template = "dashboard/collection_delete.html"
     here = f"{found.label} {collection_id}"
     refusal = provider.why_not_deletable(found, collection_id)

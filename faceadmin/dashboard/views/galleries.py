@@ -27,6 +27,7 @@ from faceadmin.dashboard.views.collection_support import (
     done,
     error_context,
     error_status,
+    kind_context,
     render_form,
 )
 from faceadmin.faceapi.errors import FaceApiError, NotFoundError
@@ -38,24 +39,13 @@ from faceadmin.faceapi.galleries import (
     gallery_face_update,
 )
 from faceadmin.faceapi.lookup import PhotoError
-from faceadmin.faceapi.providers import provider_for
-from faceadmin.tenants.access import TenantRequest, can, tenant_view
+from faceadmin.faceapi.providers import GALLERIES, GALLERY_KIND, provider_for
+from faceadmin.tenants.access import TenantRequest, tenant_view
 from faceadmin.tenants.models import Role
-
-GALLERIES = "galleries"  # the kind segment of a gallery's URL
 
 
 def gallery_context(request: TenantRequest, gallery: str = "") -> dict[str, Any]:
-    return {
-        "provider": provider_for(request.tenant),
-        "can_operate": can(request.membership, Role.OPERATOR),
-        "can_delete": can(request.membership, Role.ADMIN),
-        "kind_slug": GALLERIES,
-        "kind_label": "Gallery",
-        "collection_id": gallery,
-        "trainable": False,
-        "has_persons": False,
-    }
+    return kind_context(request, GALLERY_KIND, gallery)
 
 
 def gallery_url(request: TenantRequest, gallery: str) -> str:

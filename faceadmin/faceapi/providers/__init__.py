@@ -11,6 +11,9 @@ from __future__ import annotations
 from faceadmin.faceapi.providers.azure import AzureProvider
 from faceadmin.faceapi.providers.base import THRESHOLD_PRESETS, Capabilities, Provider
 from faceadmin.faceapi.providers.collections import (
+    AZURE_KINDS,
+    GALLERIES,
+    GALLERY_KIND,
     CollectionItem,
     CollectionListing,
     CollectionsOverview,
@@ -24,6 +27,9 @@ from faceadmin.tenants.models import Provider as ProviderName
 from faceadmin.tenants.models import Tenant
 
 __all__ = [
+    "AZURE_KINDS",
+    "GALLERIES",
+    "GALLERY_KIND",
     "THRESHOLD_PRESETS",
     "AzureProvider",
     "Capabilities",
